@@ -1,0 +1,286 @@
+//! Question analysis: visitor words -> typo-corrected words -> stems -> intents and concepts.
+//! A concept is one thing the visitor named ("hair loss", "sessions") with the other ways an
+//! article may say it (from the lexicon) and a weight (rarer in the corpus, more telling).
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::intent::{self, CUE_TABLE, Intent};
+use super::lexicon::Lexicon;
+use super::spell::{Fix, Speller};
+use crate::text;
+
+/// Words that carry no topic on the query side. "no" and "not" are kept: they change meaning.
+pub const STOP_WORDS: &str = "a an the is are was were be been being am do does did doing done have has had having \
+    i me my mine myself we us our ours you your yours he him his she her it its they them their this that these those \
+    what which who whom whose when where why how can could would should will shall may might must of to in on at by \
+    for with about from into onto over under up out as and or but if then so than too very just also any some there \
+    here get got getting need needed needs want wanted like know tell please much many often long really ok okay thanks \
+    s t d ll ve re m im id dont doesnt isnt arent cant wont one ones thing things something anything kind sort lot lots \
+    usually typically generally normally expect take takes go going come well good best recommend recommended \
+    would've i'm i've i'd you're it's what's there's don't doesn't isn't can't won't";
+
+static STOPS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| STOP_WORDS.split_whitespace().collect());
+
+pub fn is_stop_word(word: &str) -> bool {
+    STOPS.contains(word)
+}
+
+/// One way of saying a concept, as stems.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    pub stems: Vec<String>,
+    /// The visitor's own words (after typo correction), not a lexicon alternative.
+    pub original: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concept {
+    /// The visitor's words for it, for suggestions and context.
+    pub label: String,
+    pub forms: Vec<Form>,
+    pub weight: f32,
+    /// Says what is asked (sessions, downtime) rather than what it is about (hair loss).
+    pub cue: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    pub words: Vec<String>,
+    pub stems: Vec<String>,
+    pub intents: Vec<Intent>,
+    pub concepts: Vec<Concept>,
+    /// Opens like a follow-up: "and for hair loss?", "what about cellulite?".
+    pub continues: bool,
+}
+
+impl Analysis {
+    pub fn topics(&self) -> impl Iterator<Item = &Concept> {
+        self.concepts.iter().filter(|c| !c.cue)
+    }
+
+    pub fn primary_intent(&self) -> Option<Intent> {
+        self.intents.first().copied()
+    }
+}
+
+/// What analysis needs from the index generation: document frequencies for weights.
+pub trait Frequencies {
+    fn doc_freq(&self, stem: &str) -> u64;
+    fn num_docs(&self) -> u64;
+}
+
+pub struct Analyzer<'a> {
+    pub lexicon: &'a Lexicon,
+    pub speller: &'a Speller,
+    pub frequencies: &'a dyn Frequencies,
+}
+
+impl Analyzer<'_> {
+    pub fn analyze(&self, words: &[String]) -> Analysis {
+        let mut stemmer = text::stemmed_analyzer();
+        let corrected = self.correct(words);
+        let mut stems = Vec::with_capacity(corrected.len());
+        // Stems per word, so phrase matches map back to words.
+        let mut word_of_stem = Vec::with_capacity(corrected.len());
+        for (i, word) in corrected.iter().enumerate() {
+            for stem in text::terms(&mut stemmer, word) {
+                stems.push(stem);
+                word_of_stem.push(i);
+            }
+        }
+        let intents = intent::detect(&stems);
+        let concepts = self.concepts(&corrected, &stems, &word_of_stem, &mut stemmer);
+        let continues = matches!(
+            corrected.first().map(String::as_str),
+            Some("and" | "also" | "what" | "how")
+        ) && (corrected.first().is_some_and(|w| w == "and" || w == "also")
+            || corrected.get(1).is_some_and(|w| w == "about"));
+        Analysis {
+            words: corrected,
+            stems,
+            intents,
+            concepts,
+            continues,
+        }
+    }
+
+    fn correct(&self, words: &[String]) -> Vec<String> {
+        let mut out = Vec::with_capacity(words.len());
+        for word in words {
+            if is_stop_word(word) {
+                out.push(word.clone());
+                continue;
+            }
+            match self.speller.fix(word) {
+                Fix::Corrected(better) => out.push(better),
+                Fix::Split(a, b) => {
+                    out.push(a);
+                    out.push(b);
+                }
+                Fix::Known | Fix::Unknown => out.push(word.clone()),
+            }
+        }
+        out
+    }
+
+    fn concepts(
+        &self,
+        words: &[String],
+        stems: &[String],
+        word_of_stem: &[usize],
+        stemmer: &mut TextAnalyzer,
+    ) -> Vec<Concept> {
+        let matches = self.lexicon.matches(stems);
+        let mut concepts: Vec<Concept> = Vec::new();
+        let mut i = 0;
+        while i < stems.len() {
+            let word = &words[word_of_stem[i]];
+            if let Some(m) = matches.iter().find(|m| m.start == i) {
+                let phrase = stems[i..i + m.len].to_vec();
+                let label = words[word_of_stem[i]..=word_of_stem[i + m.len - 1]].join(" ");
+                let mut forms = vec![Form {
+                    stems: phrase,
+                    original: true,
+                }];
+                forms.extend(m.alternatives.iter().map(|a| Form {
+                    stems: a.clone(),
+                    original: false,
+                }));
+                self.push(&mut concepts, label, forms);
+                i += m.len;
+                continue;
+            }
+            if !is_stop_word(word)
+                && !is_stop_word(&stems[i])
+                && stems[i].chars().any(char::is_alphanumeric)
+            {
+                let forms = vec![Form {
+                    stems: vec![stems[i].clone()],
+                    original: true,
+                }];
+                self.push(&mut concepts, word.clone(), forms);
+            }
+            i += 1;
+        }
+        let _ = stemmer;
+        concepts
+    }
+
+    fn push(&self, concepts: &mut Vec<Concept>, label: String, forms: Vec<Form>) {
+        if concepts.iter().any(|c| c.forms[0] == forms[0]) {
+            return;
+        }
+        let cue = forms
+            .iter()
+            .any(|f| f.stems.len() == 1 && CUE_TABLE.single.contains(&f.stems[0]))
+            || forms[0].stems.iter().all(|s| CUE_TABLE.single.contains(s));
+        let weight = self.weight(&forms);
+        concepts.push(Concept {
+            label,
+            forms,
+            weight,
+            cue,
+        });
+    }
+
+    /// Inverse document frequency of the most common way the corpus says the concept; an
+    /// unknown concept weighs the most, so a question about it cannot be answered by the rest.
+    fn weight(&self, forms: &[Form]) -> f32 {
+        let n = self.frequencies.num_docs().max(1) as f32;
+        let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        let df_of = |form: &Form| {
+            form.stems
+                .iter()
+                .map(|s| self.frequencies.doc_freq(s))
+                .min()
+                .unwrap_or(0) as f32
+        };
+        let best = forms.iter().map(df_of).fold(0.0f32, f32::max);
+        idf(best).max(0.2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Fixed(HashMap<&'static str, u64>);
+    impl Frequencies for Fixed {
+        fn doc_freq(&self, stem: &str) -> u64 {
+            self.0.get(stem).copied().unwrap_or(0)
+        }
+        fn num_docs(&self) -> u64 {
+            100
+        }
+    }
+
+    fn analyze(question: &str) -> Analysis {
+        let lexicon = Lexicon::parse(
+            r#"
+            [[synonyms]]
+            terms = ["hair loss", "balding"]
+            [[synonyms]]
+            terms = ["session", "treatment"]
+        "#,
+        )
+        .unwrap();
+        let corpus: HashMap<String, u32> = ["sessions", "hair", "loss", "cellulite"]
+            .iter()
+            .map(|w| (w.to_string(), 5))
+            .collect();
+        let speller = Speller::new(corpus, lexicon.words());
+        let frequencies = Fixed(HashMap::from([
+            ("session", 20),
+            ("hair", 5),
+            ("loss", 5),
+            ("cellulit", 5),
+        ]));
+        let analyzer = Analyzer {
+            lexicon: &lexicon,
+            speller: &speller,
+            frequencies: &frequencies,
+        };
+        analyzer.analyze(&super::super::question::words(question))
+    }
+
+    #[test]
+    fn question_words_are_dropped_and_topics_kept() {
+        let analysis = analyze("How many sessions do I need for balding?");
+        let labels: Vec<&str> = analysis.concepts.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["sessions", "balding"]);
+        assert!(analysis.concepts[0].cue);
+        assert!(!analysis.concepts[1].cue);
+        assert!(
+            analysis.concepts[1]
+                .forms
+                .iter()
+                .any(|f| f.stems == ["hair", "loss"])
+        );
+        assert_eq!(analysis.intents, vec![Intent::Count]);
+    }
+
+    #[test]
+    fn typos_are_corrected_before_matching() {
+        let analysis = analyze("how many sesions for celulite");
+        let labels: Vec<&str> = analysis.concepts.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["sessions", "cellulite"]);
+    }
+
+    #[test]
+    fn a_follow_up_is_recognised() {
+        assert!(analyze("and for hair loss?").continues);
+        assert!(analyze("what about cellulite").continues);
+        assert!(!analyze("what is cellulite").continues);
+    }
+
+    #[test]
+    fn unknown_words_weigh_more_than_common_ones() {
+        let analysis = analyze("tattoo sessions");
+        assert!(analysis.concepts[0].weight > analysis.concepts[1].weight);
+    }
+}

@@ -1,0 +1,139 @@
+//! Conversation memory: what the last turn of each conversation asked about, so "and for hair
+//! loss?" is read as "how many sessions for hair loss?". Bounded: least recently used
+//! conversations are dropped beyond a capacity, and any older than a time limit are forgotten.
+
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lru::LruCache;
+
+use super::analysis::{Analysis, Concept};
+use super::intent::Intent;
+
+/// What a follow-up may borrow from the turn before it.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub intents: Vec<Intent>,
+    pub cues: Vec<Concept>,
+    pub topics: Vec<Concept>,
+    at: Instant,
+}
+
+impl Turn {
+    pub fn of(analysis: &Analysis) -> Turn {
+        Turn {
+            intents: analysis.intents.clone(),
+            cues: analysis
+                .concepts
+                .iter()
+                .filter(|c| c.cue)
+                .cloned()
+                .collect(),
+            topics: analysis.topics().cloned().collect(),
+            at: Instant::now(),
+        }
+    }
+
+    /// Fills in what a follow-up leaves out: its topic, or what it asks about the new topic.
+    pub fn complete(&self, analysis: &mut Analysis) {
+        let has_topic = analysis.topics().next().is_some();
+        let has_intent = !analysis.intents.is_empty() || analysis.concepts.iter().any(|c| c.cue);
+        if !has_topic && !self.topics.is_empty() {
+            analysis.concepts.extend(self.topics.iter().cloned());
+        }
+        let short = analysis.concepts.len() <= 3;
+        if has_topic && (!has_intent && short || analysis.continues) && !self.intents.is_empty() {
+            analysis.intents = self.intents.clone();
+            for cue in &self.cues {
+                if !analysis.concepts.iter().any(|c| c.forms[0] == cue.forms[0]) {
+                    analysis.concepts.push(cue.clone());
+                }
+            }
+        }
+    }
+}
+
+pub struct Memory {
+    turns: Mutex<LruCache<String, Turn>>,
+    ttl: Duration,
+}
+
+impl Memory {
+    pub fn new(capacity: usize, ttl: Duration) -> Memory {
+        let capacity = NonZeroUsize::new(capacity.max(1)).expect("capacity is at least one");
+        Memory {
+            turns: Mutex::new(LruCache::new(capacity)),
+            ttl,
+        }
+    }
+
+    pub fn last(&self, conversation: &str) -> Option<Turn> {
+        let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+        match turns.get(conversation) {
+            Some(turn) if turn.at.elapsed() <= self.ttl => Some(turn.clone()),
+            Some(_) => {
+                turns.pop(conversation);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn remember(&self, conversation: &str, turn: Turn) {
+        self.turns
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(conversation.to_string(), turn);
+    }
+
+    pub fn forget(&self, conversation: &str) -> bool {
+        self.turns
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop(conversation)
+            .is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.turns.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn() -> Turn {
+        Turn {
+            intents: vec![Intent::Count],
+            cues: vec![],
+            topics: vec![],
+            at: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn memory_never_holds_more_than_its_capacity() {
+        let memory = Memory::new(3, Duration::from_secs(60));
+        for i in 0..10 {
+            memory.remember(&format!("c{i}"), turn());
+        }
+        assert_eq!(memory.len(), 3);
+        assert!(memory.last("c0").is_none());
+        assert!(memory.last("c9").is_some());
+    }
+
+    #[test]
+    fn old_turns_are_forgotten() {
+        let memory = Memory::new(3, Duration::ZERO);
+        memory.remember("c", turn());
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(memory.last("c").is_none());
+        assert!(memory.is_empty());
+    }
+}

@@ -1,0 +1,659 @@
+//! What a visitor is asking for (a count, a duration, pain, safety…), recognised from cue
+//! phrases, and whether a sentence answers that: a count with a session word for "how many",
+//! a duration for "how long", pain words for "does it hurt". Cues are matched on stems, so
+//! "hurts", "hurting" and "hurt" are one cue.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Intent {
+    Cost,
+    Logistics,
+    Count,
+    Duration,
+    Pain,
+    SideEffects,
+    Suitability,
+    Preparation,
+    Aftercare,
+    Comparison,
+    Areas,
+    HowItWorks,
+    Results,
+    Definition,
+}
+
+/// Cue phrases per intent, in plain words; stemmed once at start.
+const CUES: &[(Intent, &[&str])] = &[
+    (
+        Intent::Cost,
+        &[
+            "how much",
+            "cost",
+            "price",
+            "pricing",
+            "fee",
+            "expensive",
+            "cheap",
+            "afford",
+            "charge",
+            "pay",
+            "payment",
+            "finance",
+        ],
+    ),
+    (
+        Intent::Logistics,
+        &[
+            "opening hours",
+            "open on",
+            "are you open",
+            "address",
+            "located",
+            "location",
+            "parking",
+            "phone number",
+            "contact you",
+            "book",
+            "booking",
+            "where are you",
+        ],
+    ),
+    (
+        Intent::Count,
+        &[
+            "how many",
+            "how often",
+            "how frequently",
+            "number of",
+            "far apart",
+            "apart",
+            "frequency",
+            "interval",
+            "spaced",
+            "multiple sessions",
+            "top up",
+            "top-up",
+        ],
+    ),
+    (
+        Intent::Duration,
+        &[
+            "how long",
+            "downtime",
+            "down time",
+            "recovery",
+            "recover",
+            "heal",
+            "healing",
+            "time off",
+            "back to work",
+            "last",
+            "lasting",
+            "duration",
+            "how soon",
+            "how quickly",
+            "when can i",
+        ],
+    ),
+    (
+        Intent::Pain,
+        &[
+            "hurt",
+            "pain",
+            "painful",
+            "sore",
+            "discomfort",
+            "uncomfortable",
+            "sting",
+            "stinging",
+            "burn",
+            "burning",
+            "numb",
+            "numbing",
+            "anaesthetic",
+            "anesthetic",
+            "ache",
+            "tender",
+        ],
+    ),
+    (
+        Intent::SideEffects,
+        &[
+            "side effect",
+            "side-effect",
+            "risk",
+            "risky",
+            "safe",
+            "safety",
+            "danger",
+            "dangerous",
+            "complication",
+            "reaction",
+            "adverse",
+            "normal",
+        ],
+    ),
+    (
+        Intent::Suitability,
+        &[
+            "can i",
+            "should i",
+            "am i",
+            "could i",
+            "may i",
+            "is it suitable",
+            "suitable",
+            "candidate",
+            "eligible",
+            "who should",
+            "who can",
+            "right for me",
+            "pregnant",
+            "pregnancy",
+            "breastfeeding",
+            "nursing",
+            "allowed",
+        ],
+    ),
+    (
+        Intent::Preparation,
+        &[
+            "prepare",
+            "preparation",
+            "before",
+            "beforehand",
+            "prior",
+            "get ready",
+            "in advance",
+        ],
+    ),
+    (
+        Intent::Aftercare,
+        &[
+            "after",
+            "afterwards",
+            "aftercare",
+            "after care",
+            "post treatment",
+            "following",
+            "avoid after",
+        ],
+    ),
+    (
+        Intent::Comparison,
+        &[
+            "difference",
+            "different",
+            "differ",
+            "compare",
+            "comparison",
+            "versus",
+            "vs",
+            "better than",
+            "instead of",
+            "or botox",
+        ],
+    ),
+    (
+        Intent::Areas,
+        &[
+            "where",
+            "which areas",
+            "what areas",
+            "area",
+            "areas",
+            "body part",
+            "body parts",
+            "which parts",
+            "zone",
+        ],
+    ),
+    (
+        Intent::HowItWorks,
+        &[
+            "how does it work",
+            "how it works",
+            "how does mesotherapy work",
+            "work",
+            "works",
+            "mechanism",
+            "help",
+            "helps",
+        ],
+    ),
+    (
+        Intent::Results,
+        &[
+            "result",
+            "results",
+            "effective",
+            "effectiveness",
+            "does it work",
+            "worth it",
+            "improvement",
+            "see a difference",
+            "success",
+        ],
+    ),
+    (
+        Intent::Definition,
+        &[
+            "what is",
+            "what are",
+            "what s",
+            "explain",
+            "tell me about",
+            "define",
+            "meaning",
+            "information about",
+        ],
+    ),
+];
+
+pub(crate) struct Cues {
+    phrases: Vec<(Intent, Vec<String>)>,
+    /// Single-stem cues: words that say what is asked rather than what it is about.
+    pub single: HashSet<String>,
+}
+
+pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
+    let mut analyzer = text::stemmed_analyzer();
+    let mut phrases = Vec::new();
+    let mut single = HashSet::new();
+    for (intent, cues) in CUES {
+        for cue in *cues {
+            let stems = text::terms(&mut analyzer, cue);
+            if stems.len() == 1
+                && !matches!(
+                    intent,
+                    Intent::Definition | Intent::Suitability | Intent::Areas | Intent::HowItWorks
+                )
+            {
+                single.insert(stems[0].clone());
+            }
+            phrases.push((*intent, stems));
+        }
+    }
+    for word in SESSION_WORDS {
+        single.extend(text::terms(&mut analyzer, word));
+    }
+    Cues { phrases, single }
+});
+
+/// The intents a question's stems show, most specific first.
+pub fn detect(stems: &[String]) -> Vec<Intent> {
+    let mut found: Vec<Intent> = Vec::new();
+    for (intent, cue) in &CUE_TABLE.phrases {
+        if !cue.is_empty()
+            && stems.windows(cue.len()).any(|w| w == cue.as_slice())
+            && !found.contains(intent)
+        {
+            found.push(*intent);
+        }
+    }
+    found.sort();
+    // A general cue ("what is", "where") yields to a specific one: "what is the downtime"
+    // asks for a duration.
+    if found.len() > 1 {
+        found.retain(|i| {
+            !matches!(
+                i,
+                Intent::Definition | Intent::HowItWorks | Intent::Areas | Intent::Results
+            )
+        });
+        if found.is_empty() {
+            found.push(Intent::Definition);
+        }
+    }
+    found
+}
+
+const SESSION_WORDS: [&str; 7] = [
+    "session",
+    "treatment",
+    "course",
+    "appointment",
+    "visit",
+    "injection",
+    "procedure",
+];
+const TIME_UNITS: [&str; 7] = ["minute", "hour", "day", "week", "month", "year", "night"];
+const PAIN_WORDS: [&str; 14] = [
+    "pain",
+    "painful",
+    "discomfort",
+    "hurt",
+    "sore",
+    "sting",
+    "burn",
+    "burning",
+    "numb",
+    "numbing",
+    "tolerated",
+    "comfortable",
+    "scratch",
+    "tender",
+];
+const SAFETY_WORDS: [&str; 14] = [
+    "side",
+    "risk",
+    "safe",
+    "swelling",
+    "bruising",
+    "redness",
+    "infection",
+    "allergic",
+    "complication",
+    "irritation",
+    "reaction",
+    "mild",
+    "tenderness",
+    "rare",
+];
+const SUITABILITY_WORDS: [&str; 12] = [
+    "candidate",
+    "suitable",
+    "avoid",
+    "pregnant",
+    "nursing",
+    "breastfeeding",
+    "condition",
+    "medication",
+    "health",
+    "expectation",
+    "consult",
+    "recommend",
+];
+const PREPARATION_WORDS: [&str; 7] = [
+    "before",
+    "prior",
+    "prepare",
+    "preparing",
+    "leading",
+    "advance",
+    "beforehand",
+];
+const AFTERCARE_WORDS: [&str; 6] = [
+    "after",
+    "following",
+    "afterwards",
+    "aftercare",
+    "post",
+    "avoid",
+];
+const COMPARISON_WORDS: [&str; 9] = [
+    "while",
+    "whereas",
+    "compared",
+    "than",
+    "difference",
+    "differences",
+    "unlike",
+    "other",
+    "hand",
+];
+const BODY_PARTS: [&str; 30] = [
+    "face",
+    "neck",
+    "chest",
+    "hand",
+    "thigh",
+    "buttock",
+    "hip",
+    "stomach",
+    "abdomen",
+    "arm",
+    "leg",
+    "scalp",
+    "back",
+    "lip",
+    "cheek",
+    "chin",
+    "jawline",
+    "forehead",
+    "eye",
+    "decolletage",
+    "knee",
+    "jowl",
+    "body",
+    "area",
+    "skin",
+    "flank",
+    "underarm",
+    "ankle",
+    "temple",
+    "nose",
+];
+const RESULT_WORDS: [&str; 8] = [
+    "result",
+    "effective",
+    "improve",
+    "visible",
+    "improvement",
+    "reduce",
+    "help",
+    "outcome",
+];
+const WORK_WORDS: [&str; 8] = [
+    "involves",
+    "works",
+    "helps",
+    "stimulate",
+    "boost",
+    "injecting",
+    "deliver",
+    "promote",
+];
+const PRICE_MARKS: [char; 4] = ['£', '$', '€', '¥'];
+
+/// How well a sentence answers one intent: 1 a clear answer, 0.5 a vague one, 0 none.
+pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
+    let lower = sentence.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |list: &[&str]| words.iter().any(|w| list.iter().any(|l| word_is(w, l)));
+    let has_stem = |stem: &str| stems.iter().any(|s| s == stem);
+    let number = words
+        .iter()
+        .any(|w| w.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(w));
+    let score = |clear: bool, vague: bool| {
+        if clear {
+            1.0
+        } else if vague {
+            0.5
+        } else {
+            0.0
+        }
+    };
+    match intent {
+        Intent::Cost => score(sentence.contains(PRICE_MARKS) && number, false),
+        Intent::Logistics => score(
+            has(&WEEKDAYS)
+                || lower.contains("call us")
+                || lower.contains(" am ")
+                || lower.contains(" pm "),
+            false,
+        ),
+        Intent::Count => {
+            let sessionish = has(&SESSION_WORDS);
+            let spacing = has(&["apart", "spaced", "every", "interval"]);
+            score(
+                number && (sessionish || spacing),
+                sessionish && has(&["multiple", "several", "series", "course"]),
+            )
+        }
+        Intent::Duration => {
+            let timed = number && has(&TIME_UNITS)
+                || (has(&["few", "couple", "several"]) && has(&TIME_UNITS));
+            score(
+                timed || lower.contains("no downtime") || lower.contains("downtime"),
+                has(&["immediately", "quick", "straight", "same day"]),
+            )
+        }
+        Intent::Pain => score(has(&PAIN_WORDS) || has_stem("pain"), false),
+        Intent::SideEffects => score(has(&SAFETY_WORDS), false),
+        Intent::Suitability => score(has(&SUITABILITY_WORDS), false),
+        Intent::Preparation => score(has(&PREPARATION_WORDS), has(&["drink", "avoid"])),
+        Intent::Aftercare => score(has(&AFTERCARE_WORDS), false),
+        Intent::Comparison => score(has(&COMPARISON_WORDS) && words.len() > 8, false),
+        Intent::Areas => score(
+            words
+                .iter()
+                .filter(|w| BODY_PARTS.iter().any(|b| w.starts_with(b)))
+                .count()
+                >= 3,
+            has(&BODY_PARTS),
+        ),
+        Intent::HowItWorks => score(has(&WORK_WORDS), false),
+        Intent::Results => score(has(&RESULT_WORDS), false),
+        Intent::Definition => score(
+            words.len() > 6
+                && (lower.contains(" is a ")
+                    || lower.contains(" is an ")
+                    || lower.contains(" involves ")),
+            false,
+        ),
+    }
+}
+
+/// `word` is `listed`, its plural, or (for long cues) a longer word starting with it.
+fn word_is(word: &str, listed: &str) -> bool {
+    word == listed
+        || word
+            .strip_suffix('s')
+            .is_some_and(|w| w == listed || w.strip_suffix('e') == Some(listed))
+        || (listed.len() >= 5 && word.starts_with(listed))
+}
+
+/// Whether a section heading says it is about this intent ("How to prepare…").
+pub fn heading_cue(intent: Intent, heading: &str) -> bool {
+    let lower = heading.to_lowercase();
+    let any = |list: &[&str]| list.iter().any(|w| lower.contains(w));
+    match intent {
+        Intent::Preparation => any(&["prepar", "before"]),
+        Intent::Aftercare => any(&["after", "aftercare", "recovery"]),
+        Intent::SideEffects => any(&["side effect", "safety", "safe", "risk"]),
+        Intent::Suitability => any(&["candidate", "suitab", "who should", "avoid"]),
+        Intent::Comparison => any(&["difference", " vs", "versus", "compar"]),
+        Intent::Definition | Intent::HowItWorks => any(&[
+            "what is",
+            "what are",
+            "how does it work",
+            "how it works",
+            "introduction",
+            "about",
+        ]),
+        Intent::Pain => any(&["pain", "hurt", "comfort"]),
+        Intent::Duration => any(&["downtime", "recovery", "how long"]),
+        Intent::Count => any(&["how many", "sessions", "how often"]),
+        Intent::Cost => any(&["cost", "price"]),
+        _ => false,
+    }
+}
+
+/// A question to suggest about one topic, in the intent's own words.
+pub fn narrowing_question(intent: Intent, topic: &str) -> String {
+    match intent {
+        Intent::Count => format!("How many sessions for {topic}?"),
+        Intent::Duration => format!("What is the downtime for {topic}?"),
+        Intent::Pain => format!("Does treatment for {topic} hurt?"),
+        Intent::SideEffects => format!("What are the side effects for {topic}?"),
+        Intent::Suitability => format!("Who is suitable for {topic} treatment?"),
+        Intent::Preparation => format!("How do I prepare for {topic} treatment?"),
+        Intent::Aftercare => format!("What aftercare is needed for {topic}?"),
+        Intent::Areas => format!("Which areas can be treated for {topic}?"),
+        _ => format!("Tell me about {topic}"),
+    }
+}
+
+const NUMBER_WORDS: [&str; 11] = [
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "ten", "twelve", "single",
+];
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// The analyzer's stems of one word.
+pub fn stem_word(analyzer: &mut TextAnalyzer, word: &str) -> Option<String> {
+    text::terms(analyzer, word).into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intents(question: &str) -> Vec<Intent> {
+        detect(&text::terms(&mut text::stemmed_analyzer(), question))
+    }
+
+    #[test]
+    fn questions_show_their_intent() {
+        assert_eq!(
+            intents("How many sessions will I need?"),
+            vec![Intent::Count]
+        );
+        assert_eq!(intents("What is the downtime?"), vec![Intent::Duration]);
+        assert_eq!(intents("Will it hurt?"), vec![Intent::Pain]);
+        assert_eq!(intents("What is mesotherapy?"), vec![Intent::Definition]);
+        assert_eq!(
+            intents("How long do the side effects last?"),
+            vec![Intent::Duration, Intent::SideEffects]
+        );
+        assert_eq!(intents("How much does it cost?"), vec![Intent::Cost]);
+    }
+
+    #[test]
+    fn a_count_needs_a_number_and_a_session_word() {
+        let stems = Vec::new();
+        assert_eq!(
+            evidence(
+                Intent::Count,
+                "A course of 4-6 treatments is recommended.",
+                &stems
+            ),
+            1.0
+        );
+        assert_eq!(
+            evidence(Intent::Count, "It helps 4 people out of 5.", &stems),
+            0.0
+        );
+        assert_eq!(
+            evidence(Intent::Duration, "There is usually no downtime.", &stems),
+            1.0
+        );
+        assert_eq!(
+            evidence(
+                Intent::Duration,
+                "Redness fades within 24-48 hours.",
+                &stems
+            ),
+            1.0
+        );
+        assert_eq!(
+            evidence(Intent::Cost, "Prices start at £150 per session.", &stems),
+            1.0
+        );
+        assert_eq!(
+            evidence(
+                Intent::Cost,
+                "Ask about the cost at your consultation.",
+                &stems
+            ),
+            0.0
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! Question -> answer. The flow: [`Question`] (validated text) -> safety checks (urgent, small
+//! talk) -> [`analysis`] (typos, stems, intents, lexicon concepts) -> conversation context ->
+//! retrieval from the index -> [`choose`] (the sentences that answer) -> [`Reply`]. No HTTP types.
+
+pub mod analysis;
+pub mod choose;
+pub mod context;
+pub mod intent;
+pub mod lexicon;
+pub mod question;
+mod reply;
+pub mod safety;
+pub mod spell;
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use tantivy::Term;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+
+use crate::index::{Generation, IndexHandle};
+use analysis::{Analysis, Analyzer, Frequencies};
+use choose::{Candidate, Choice};
+use context::{Memory, Turn};
+pub use lexicon::Lexicon;
+pub use question::{Question, QuestionError};
+pub use reply::{Contact, Kind, Reply, Source};
+use spell::Speller;
+
+/// Passages retrieved per question before sentence choice.
+const CANDIDATES: usize = 24;
+const CONVERSATIONS: usize = 10_000;
+const CONVERSATION_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// The clinic's own words around answers: contact details and emergency advice.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub contact: Contact,
+    pub emergency_number: String,
+}
+
+/// What answering needs from one index generation, built once per generation.
+struct Knowledge {
+    generation: Arc<Generation>,
+    speller: Speller,
+    starters: Vec<String>,
+}
+
+pub struct Answerer {
+    index: Arc<IndexHandle>,
+    lexicon: Lexicon,
+    settings: Settings,
+    memory: Memory,
+    knowledge: RwLock<Arc<Knowledge>>,
+    refreshing: Mutex<()>,
+}
+
+impl Answerer {
+    pub fn new(
+        index: Arc<IndexHandle>,
+        lexicon: Lexicon,
+        settings: Settings,
+    ) -> anyhow::Result<Answerer> {
+        let knowledge = Arc::new(Knowledge::new(index.current(), &lexicon)?);
+        Ok(Answerer {
+            index,
+            lexicon,
+            settings,
+            memory: Memory::new(CONVERSATIONS, CONVERSATION_TTL),
+            knowledge: RwLock::new(knowledge),
+            refreshing: Mutex::new(()),
+        })
+    }
+
+    pub fn index(&self) -> &Arc<IndexHandle> {
+        &self.index
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Questions to offer before the visitor has asked anything.
+    pub fn starters(&self) -> Vec<String> {
+        self.knowledge().starters.clone()
+    }
+
+    /// Erases what the service remembers of a conversation.
+    pub fn forget(&self, conversation: &str) -> bool {
+        self.memory.forget(conversation)
+    }
+
+    /// The knowledge for the index generation now current, rebuilt after a reindex.
+    fn knowledge(&self) -> Arc<Knowledge> {
+        let current = self.index.current();
+        let knowledge = self
+            .knowledge
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if Arc::ptr_eq(&knowledge.generation, &current) {
+            return knowledge;
+        }
+        let _one = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
+        match Knowledge::new(current, &self.lexicon) {
+            Ok(fresh) => {
+                let fresh = Arc::new(fresh);
+                *self.knowledge.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+                fresh
+            }
+            Err(err) => {
+                tracing::warn!("could not read the new index's vocabulary: {err:#}");
+                knowledge
+            }
+        }
+    }
+
+    /// Answers one message, read in the light of the conversation's earlier turns.
+    pub fn answer(&self, question: &Question, conversation: Option<&str>) -> Reply {
+        let conversation_id = conversation
+            .filter(|c| valid_conversation_id(c))
+            .map_or_else(new_conversation_id, str::to_string);
+        let words = question::words(question.as_str());
+        if safety::is_urgent(&words) {
+            return reply::urgent(&self.settings, conversation_id);
+        }
+        let knowledge = self.knowledge();
+        if let Some(talk) = safety::small_talk(&words) {
+            return reply::small_talk(
+                talk,
+                &self.settings,
+                knowledge.starters.clone(),
+                conversation_id,
+            );
+        }
+        let searcher = knowledge.generation.searcher();
+        let frequencies = SearcherFrequencies {
+            searcher: &searcher,
+            generation: &knowledge.generation,
+        };
+        let analyzer = Analyzer {
+            lexicon: &self.lexicon,
+            speller: &knowledge.speller,
+            frequencies: &frequencies,
+        };
+        let mut analysis = analyzer.analyze(&words);
+        if let Some(previous) = self.memory.last(&conversation_id) {
+            previous.complete(&mut analysis);
+        }
+        let candidates = match retrieve(&knowledge.generation, &searcher, &analysis) {
+            Ok(candidates) => candidates,
+            Err(err) => {
+                tracing::error!("search failed: {err}");
+                Vec::new()
+            }
+        };
+        let mut stemmer = crate::text::stemmed_analyzer();
+        let choice = if analysis.concepts.is_empty() {
+            Choice::NotFound
+        } else {
+            choose::choose(&analysis, &candidates, &mut stemmer)
+        };
+        let answer = match choice {
+            Choice::Lines(lines) => {
+                self.memory.remember(&conversation_id, Turn::of(&analysis));
+                reply::answer(
+                    &analysis,
+                    &lines,
+                    &candidates,
+                    &knowledge.generation,
+                    conversation_id,
+                )
+            }
+            Choice::NotFound => {
+                reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id)
+            }
+        };
+        answer
+    }
+
+    /// The ranked passages behind an answer, for staff.
+    pub fn search(&self, text: &str, limit: usize) -> Vec<(f32, crate::index::StoredPassage)> {
+        let knowledge = self.knowledge();
+        let searcher = knowledge.generation.searcher();
+        let frequencies = SearcherFrequencies {
+            searcher: &searcher,
+            generation: &knowledge.generation,
+        };
+        let analyzer = Analyzer {
+            lexicon: &self.lexicon,
+            speller: &knowledge.speller,
+            frequencies: &frequencies,
+        };
+        let analysis = analyzer.analyze(&question::words(text));
+        let query = build_query(&knowledge.generation, &analysis);
+        knowledge
+            .generation
+            .search(&searcher, &query, limit)
+            .unwrap_or_default()
+    }
+}
+
+impl Knowledge {
+    fn new(generation: Arc<Generation>, lexicon: &Lexicon) -> anyhow::Result<Knowledge> {
+        let mut known: Vec<String> = lexicon.words().to_vec();
+        known.extend(analysis::STOP_WORDS.split_whitespace().map(str::to_string));
+        let speller = Speller::new(generation.vocabulary()?, &known);
+        let starters = reply::starters(&generation.manifest.articles);
+        Ok(Knowledge {
+            generation,
+            speller,
+            starters,
+        })
+    }
+}
+
+struct SearcherFrequencies<'a> {
+    searcher: &'a tantivy::Searcher,
+    generation: &'a Generation,
+}
+
+impl Frequencies for SearcherFrequencies<'_> {
+    fn doc_freq(&self, stem: &str) -> u64 {
+        let term = Term::from_field_text(self.generation.fields.body, stem);
+        self.searcher.doc_freq(&term).unwrap_or(0)
+    }
+
+    fn num_docs(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+}
+
+fn retrieve(
+    generation: &Generation,
+    searcher: &tantivy::Searcher,
+    analysis: &Analysis,
+) -> tantivy::Result<Vec<Candidate>> {
+    if analysis.concepts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = build_query(generation, analysis);
+    let hits = generation.search(searcher, &query, CANDIDATES)?;
+    Ok(hits
+        .into_iter()
+        .filter(|(_, p)| !p.text.is_empty())
+        .map(|(score, passage)| Candidate { score, passage })
+        .collect())
+}
+
+/// Heading matches weigh this much more than body matches.
+const HEADING_BOOST: f32 = 2.0;
+const TITLE_BOOST: f32 = 0.5;
+const ALTERNATIVE_BOOST: f32 = 0.7;
+
+/// A query built in code from the concepts: never tantivy's query syntax, so any visitor text
+/// is safe. Each way of saying each concept may match body, heading or title.
+fn build_query(generation: &Generation, analysis: &Analysis) -> BooleanQuery {
+    let fields = &generation.fields;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for concept in &analysis.concepts {
+        for form in &concept.forms {
+            let boost = if form.original {
+                1.0
+            } else {
+                ALTERNATIVE_BOOST
+            };
+            for (field, field_boost) in [
+                (fields.body, 1.0),
+                (fields.heading, HEADING_BOOST),
+                (fields.title, TITLE_BOOST),
+            ] {
+                let query: Box<dyn Query> = if form.stems.len() == 1 {
+                    let term = Term::from_field_text(field, &form.stems[0]);
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                } else if field == fields.title {
+                    continue;
+                } else {
+                    let terms = form
+                        .stems
+                        .iter()
+                        .map(|s| Term::from_field_text(field, s))
+                        .collect();
+                    Box::new(PhraseQuery::new(terms))
+                };
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(query, boost * field_boost)),
+                ));
+            }
+        }
+    }
+    BooleanQuery::new(clauses)
+}
+
+fn valid_conversation_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn new_conversation_id() -> String {
+    format!("c_{}", uuid::Uuid::new_v4().simple())
+}

@@ -1,0 +1,104 @@
+//! A visitor's message made safe to work on: [`Question::parse`] is the only way in, so inner
+//! code never sees an empty, oversized or control-character-laden message. Also the word
+//! splitting shared by the rest of the answer path.
+
+/// The longest message the service reads, in characters.
+pub const MAX_CHARS: usize = 1000;
+/// More words than this are not read: no question needs them, and analysis stays bounded.
+const MAX_WORDS: usize = 120;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuestionError {
+    #[error("the message is empty")]
+    Empty,
+    #[error("the message is longer than {MAX_CHARS} characters")]
+    TooLong,
+}
+
+impl Question {
+    pub fn parse(raw: &str) -> Result<Question, QuestionError> {
+        if raw.chars().count() > MAX_CHARS {
+            return Err(QuestionError::TooLong);
+        }
+        let cleaned: String = raw
+            .chars()
+            .map(|c| {
+                if c.is_control() || is_invisible(c) {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !cleaned.chars().any(char::is_alphanumeric) {
+            return Err(QuestionError::Empty);
+        }
+        Ok(Question(cleaned))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// Lowercase words with inner apostrophes kept ("can't"), at most [`MAX_WORDS`] of them.
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .map(|w| {
+            w.trim_matches(|c| c == '\'' || c == '’')
+                .replace('’', "'")
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .take(MAX_WORDS)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_punctuation_only_messages_are_refused() {
+        assert_eq!(Question::parse(""), Err(QuestionError::Empty));
+        assert_eq!(Question::parse("  \n\t "), Err(QuestionError::Empty));
+        assert_eq!(Question::parse("?!"), Err(QuestionError::Empty));
+        assert_eq!(
+            Question::parse("\u{200b}\u{200b}"),
+            Err(QuestionError::Empty)
+        );
+    }
+
+    #[test]
+    fn a_message_over_the_limit_is_refused_and_one_at_it_is_read() {
+        assert_eq!(
+            Question::parse(&"a".repeat(MAX_CHARS + 1)),
+            Err(QuestionError::TooLong)
+        );
+        assert!(Question::parse(&"a".repeat(MAX_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn control_characters_become_spaces() {
+        assert_eq!(
+            Question::parse("does\0it\u{7}hurt").unwrap().as_str(),
+            "does it hurt"
+        );
+    }
+
+    #[test]
+    fn words_keep_contractions_and_drop_punctuation() {
+        assert_eq!(
+            words("What's the price (approx.)? I can’t tell"),
+            ["what's", "the", "price", "approx", "i", "can't", "tell"]
+        );
+    }
+}

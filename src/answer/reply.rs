@@ -1,0 +1,369 @@
+//! The reply a visitor gets, in the contract's JSON shape, and the words around the clinic's
+//! own sentences: urgent advice, small talk, the fallback with contact details, suggestions,
+//! and source links that open the article at the passage.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+
+use super::Settings;
+use super::analysis::Analysis;
+use super::choose::{Candidate, Line};
+use super::intent;
+use super::safety::SmallTalk;
+use crate::index::{ArticleSummary, Generation, StoredPassage};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Answer,
+    Fallback,
+    Urgent,
+    Smalltalk,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Answer => "answer",
+            Kind::Fallback => "fallback",
+            Kind::Urgent => "urgent",
+            Kind::Smalltalk => "smalltalk",
+        }
+    }
+}
+
+/// How to reach the clinic; from configuration.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Contact {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub booking_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Source {
+    pub title: String,
+    pub section: String,
+    pub url: String,
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reply {
+    pub kind: Kind,
+    pub answer: String,
+    pub sources: Vec<Source>,
+    pub suggestions: Vec<String>,
+    pub conversation_id: String,
+    pub answer_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+}
+
+fn reply(kind: Kind, answer: String, conversation_id: String) -> Reply {
+    Reply {
+        kind,
+        answer,
+        sources: Vec::new(),
+        suggestions: Vec::new(),
+        conversation_id,
+        answer_id: format!("a_{}", uuid::Uuid::new_v4().simple()),
+        contact: None,
+    }
+}
+
+pub fn urgent(settings: &Settings, conversation_id: String) -> Reply {
+    let c = &settings.contact;
+    let text = format!(
+        "What you describe may need urgent medical attention. If you have difficulty breathing, swelling of the lips, tongue or throat, chest pain, or feel very unwell, call {} now. Otherwise, please call {} straight away on {} and tell them about your treatment; do not wait for your next appointment.",
+        settings.emergency_number, c.name, c.phone
+    );
+    let mut urgent = reply(Kind::Urgent, text, conversation_id);
+    urgent.contact = Some(c.clone());
+    urgent
+}
+
+pub fn small_talk(
+    talk: SmallTalk,
+    settings: &Settings,
+    starters: Vec<String>,
+    conversation_id: String,
+) -> Reply {
+    let text = match talk {
+        SmallTalk::Greeting => format!(
+            "Hello! I can answer questions about treatments at {} from our articles. What would you like to know?",
+            settings.contact.name
+        ),
+        SmallTalk::Thanks => {
+            "You're welcome! Is there anything else you would like to know?".to_string()
+        }
+        SmallTalk::Goodbye => format!(
+            "Goodbye, and thank you for visiting {}.",
+            settings.contact.name
+        ),
+    };
+    let mut small = reply(Kind::Smalltalk, text, conversation_id);
+    small.suggestions = starters;
+    small
+}
+
+pub fn fallback(settings: &Settings, starters: Vec<String>, conversation_id: String) -> Reply {
+    let c = &settings.contact;
+    let text = format!(
+        "I'm sorry, our articles don't answer that, so I'd rather not guess. Please contact {}: call {}, email {}, or book a consultation at {}.",
+        c.name, c.phone, c.email, c.booking_url
+    );
+    let mut fallback = reply(Kind::Fallback, text, conversation_id);
+    fallback.contact = Some(c.clone());
+    fallback.suggestions = starters;
+    fallback
+}
+
+pub fn answer(
+    analysis: &Analysis,
+    lines: &[Line],
+    candidates: &[Candidate],
+    generation: &Generation,
+    conversation_id: String,
+) -> Reply {
+    let passage = |line: &Line| &candidates[line.candidate].passage;
+    let text = if lines.len() == 1 {
+        lines[0].sentences.join(" ")
+    } else {
+        let mut text = "It depends on what is being treated:".to_string();
+        for line in lines {
+            text.push_str(&format!(
+                "\n• {}: {}",
+                passage(line).heading,
+                line.sentences.join(" ")
+            ));
+        }
+        text
+    };
+    let mut reply = reply(Kind::Answer, text, conversation_id);
+    reply.sources = lines
+        .iter()
+        .map(|line| source(passage(line), &line.sentences[0]))
+        .collect();
+    reply.suggestions = if lines.len() > 1 {
+        narrowing(analysis, lines.iter().map(passage))
+    } else {
+        related(analysis, passage(&lines[0]), generation)
+    };
+    reply
+}
+
+fn source(passage: &StoredPassage, sentence: &str) -> Source {
+    let url = match &passage.url {
+        Some(url) => format!(
+            "{}#{}:~:text={}",
+            url.split('#').next().unwrap_or(url),
+            passage.anchor,
+            text_fragment(sentence)
+        ),
+        None => format!("/articles/{}#{}", passage.slug, passage.anchor),
+    };
+    Source {
+        title: passage.title.clone(),
+        section: passage.heading.clone(),
+        url,
+        snippet: snippet(sentence),
+    }
+}
+
+const SNIPPET_CHARS: usize = 240;
+
+fn snippet(sentence: &str) -> String {
+    if sentence.chars().count() <= SNIPPET_CHARS {
+        return sentence.to_string();
+    }
+    let cut: String = sentence.chars().take(SNIPPET_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
+/// Characters a text fragment must escape besides non-alphanumerics: all but these are escaped.
+const FRAGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'\'');
+
+/// `#:~:text=` for the sentence: the whole of a short one, else its first and last words.
+fn text_fragment(sentence: &str) -> String {
+    let words: Vec<&str> = sentence
+        .trim_end_matches(['.', '!', '?'])
+        .split_whitespace()
+        .collect();
+    let encode = |part: &[&str]| utf8_percent_encode(&part.join(" "), FRAGMENT).to_string();
+    if words.len() <= 8 {
+        encode(&words)
+    } else {
+        format!(
+            "{},{}",
+            encode(&words[..4]),
+            encode(&words[words.len() - 4..])
+        )
+    }
+}
+
+/// A section heading as a question a visitor could ask.
+fn as_question(heading: &str) -> Option<String> {
+    let heading = heading.trim();
+    if heading.is_empty() || heading.chars().count() > 90 {
+        return None;
+    }
+    if heading.ends_with('?') {
+        return Some(heading.to_string());
+    }
+    let mut chars = heading.chars();
+    let first = chars.next()?;
+    let rest = chars.as_str();
+    let lowered = if rest.chars().next().is_some_and(char::is_uppercase) {
+        heading.to_string()
+    } else {
+        first.to_lowercase().chain(rest.chars()).collect()
+    };
+    Some(format!("Tell me about {lowered}"))
+}
+
+/// Opening questions: question-shaped headings first, a few from each article.
+pub fn starters(articles: &[ArticleSummary]) -> Vec<String> {
+    let mut questions: Vec<String> = Vec::new();
+    for round in 0..3 {
+        for article in articles {
+            let asked = article
+                .headings
+                .iter()
+                .filter(|h| h.ends_with('?') && h.chars().count() <= 70)
+                .nth(round);
+            if let Some(h) = asked.filter(|h| !questions.contains(h)) {
+                questions.push(h.clone());
+            }
+        }
+    }
+    for article in articles {
+        questions.extend(
+            article
+                .headings
+                .iter()
+                .filter(|h| !h.ends_with('?'))
+                .take(2)
+                .filter_map(|h| as_question(h)),
+        );
+    }
+    questions.dedup();
+    questions.truncate(4);
+    questions
+}
+
+/// Other sections of the same article, those sharing the question's topic first.
+fn related(analysis: &Analysis, passage: &StoredPassage, generation: &Generation) -> Vec<String> {
+    let Some(article) = generation.summary(&passage.slug) else {
+        return Vec::new();
+    };
+    let topics: Vec<String> = analysis.topics().map(|c| c.label.to_lowercase()).collect();
+    let mut headings: Vec<(bool, usize, &String)> = article
+        .headings
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| **h != passage.heading)
+        .map(|(i, h)| {
+            let lower = h.to_lowercase();
+            (!topics.iter().any(|t| lower.contains(t.as_str())), i, h)
+        })
+        .collect();
+    headings.sort();
+    headings
+        .into_iter()
+        .filter_map(|(_, _, h)| as_question(h))
+        .take(3)
+        .collect()
+}
+
+/// Questions that pick one of the topics a several-topic answer covered.
+fn narrowing<'a>(
+    analysis: &Analysis,
+    passages: impl Iterator<Item = &'a StoredPassage>,
+) -> Vec<String> {
+    let intent = analysis
+        .primary_intent()
+        .unwrap_or(intent::Intent::Definition);
+    let headings: Vec<&str> = passages.map(|p| p.heading.as_str()).collect();
+    let ask = |h: &&str| match distinctive(h, &headings) {
+        Some(topic) => Some(intent::narrowing_question(intent, &topic)),
+        None => as_question(h),
+    };
+    headings.iter().filter_map(ask).take(4).collect()
+}
+
+/// Words of a heading that name a topic rather than frame it.
+const FRAMING: [&str; 8] = [
+    "treating",
+    "reducing",
+    "treatment",
+    "treatments",
+    "using",
+    "improving",
+    "restoration",
+    "contouring",
+];
+
+/// What sets a heading apart from the others in the set: its first clause less the words
+/// they all share ("Mesotherapy for reducing cellulite and …" -> "cellulite"); `None` when
+/// that leaves nothing short and telling.
+fn distinctive(heading: &str, all: &[&str]) -> Option<String> {
+    let lower = heading.to_lowercase();
+    let shared = |word: &str| {
+        all.iter()
+            .all(|h| h.to_lowercase().split_whitespace().any(|w| w == word))
+    };
+    let clause = lower.split(" and ").next().unwrap_or(&lower);
+    let words: Vec<&str> = clause
+        .split_whitespace()
+        .filter(|w| !shared(w) && !super::analysis::is_stop_word(w) && !FRAMING.contains(w))
+        .collect();
+    (!words.is_empty() && words.len() <= 3).then(|| words.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_fragment_quotes_the_sentence_safely() {
+        assert_eq!(
+            text_fragment("No downtime, really."),
+            "No%20downtime%2C%20really"
+        );
+        let long = "Generally, a course of 6-8 treatments spaced 2-4 weeks apart is recommended.";
+        assert_eq!(
+            text_fragment(long),
+            "Generally%2C%20a%20course%20of,apart%20is%20recommended"
+        );
+    }
+
+    #[test]
+    fn headings_become_questions() {
+        assert_eq!(
+            as_question("Does it hurt?").as_deref(),
+            Some("Does it hurt?")
+        );
+        assert_eq!(
+            as_question("Aftercare for peels").as_deref(),
+            Some("Tell me about aftercare for peels")
+        );
+        assert_eq!(as_question(&"x".repeat(100)), None);
+    }
+
+    #[test]
+    fn narrowing_topics_drop_the_shared_words() {
+        let all = [
+            "Mesotherapy for reducing cellulite and body contouring",
+            "Mesotherapy for hair loss treatment and hair restoration",
+        ];
+        assert_eq!(distinctive(all[0], &all).as_deref(), Some("cellulite"));
+        assert_eq!(distinctive(all[1], &all).as_deref(), Some("hair loss"));
+    }
+}

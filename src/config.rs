@@ -1,0 +1,182 @@
+//! The command line and its settings: every setting is a flag and an environment variable,
+//! and each field's doc comment is its `--help`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::answer::{Contact, Settings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "clinic-chat",
+    version,
+    about = "Answers a clinic website's visitors from the clinic's own articles."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the chat API, the widget and the article pages (the default).
+    Serve,
+    /// Rebuild the index from the corpus, print what it indexed, and exit.
+    Index,
+    /// Answer one question as the chat endpoint would, and exit.
+    Ask {
+        /// The visitor's question.
+        question: String,
+        /// Print the reply as the chat endpoint's JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Folder of articles (.txt, .md, .html).
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CORPUS",
+        default_value = "corpus",
+        global = true
+    )]
+    pub corpus: PathBuf,
+    /// Folder for the search index (built from the corpus when missing or outdated).
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_INDEX",
+        default_value = "index",
+        global = true
+    )]
+    pub index: PathBuf,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+    /// Lexicon of visitors' words (TOML); default: synonyms.toml in the corpus folder, else the built-in one.
+    #[arg(long, env = "CLINIC_CHAT_SYNONYMS", global = true)]
+    pub synonyms: Option<PathBuf>,
+    /// Chat requests a minute per client before 429; 0 turns the limit off.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_RATE_PER_MINUTE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub rate_per_minute: u32,
+    /// Comma-separated origins whose pages may call the API (CORS); this service's own pages and localhost always may.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub allowed_origins: Vec<String>,
+    /// Bearer token staff endpoints require; unset, they answer on loopback only.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_STAFF_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub staff_token: Option<String>,
+    /// Comma-separated proxy addresses whose X-Forwarded-For header is trusted for rate limits.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Folder for the service's own data (the embedded database).
+    #[arg(long, env = "CLINIC_CHAT_DATA", default_value = "data", global = true)]
+    pub data: PathBuf,
+    /// The clinic's name, used in replies.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CLINIC_NAME",
+        default_value = "the clinic",
+        global = true
+    )]
+    pub clinic_name: String,
+    /// The clinic's phone number, offered when the articles cannot answer.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CLINIC_PHONE",
+        default_value = "+44 20 7946 0000",
+        global = true
+    )]
+    pub clinic_phone: String,
+    /// The clinic's email address.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CLINIC_EMAIL",
+        default_value = "hello@clinic.example",
+        global = true
+    )]
+    pub clinic_email: String,
+    /// Where visitors book a consultation.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_BOOKING_URL",
+        default_value = "https://clinic.example/book",
+        global = true
+    )]
+    pub booking_url: String,
+    /// What urgent replies tell people to call in an emergency.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_EMERGENCY_NUMBER",
+        default_value = "emergency services (999 in the UK, 112 in the EU, 911 in the US)",
+        global = true
+    )]
+    pub emergency_number: String,
+    /// Log visitors' questions (off by default: they are health information).
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_LOG_QUESTIONS",
+        default_value_t = false,
+        global = true
+    )]
+    pub log_questions: bool,
+}
+
+impl Config {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            contact: Contact {
+                name: self.clinic_name.clone(),
+                phone: self.clinic_phone.clone(),
+                email: self.clinic_email.clone(),
+                booking_url: self.booking_url.clone(),
+            },
+            emergency_number: self.emergency_number.clone(),
+        }
+    }
+
+    /// The lexicon file to read: the flag, else one in the corpus folder, else the built-in one.
+    pub fn synonyms_path(&self) -> Option<PathBuf> {
+        self.synonyms.clone().or_else(|| {
+            let path = self.corpus.join("synonyms.toml");
+            path.is_file().then_some(path)
+        })
+    }
+
+    /// The settings for tests and tools: defaults, with this corpus and index.
+    pub fn for_paths(corpus: impl Into<PathBuf>, index: impl Into<PathBuf>) -> Config {
+        let mut config = Cli::parse_from(["clinic-chat"]).config;
+        config.corpus = corpus.into();
+        config.index = index.into();
+        config
+    }
+}

@@ -1,0 +1,126 @@
+//! The JSON endpoints: chat for visitors, welcome for the widget, search and admin for staff,
+//! and the health check. Answering runs off the async runtime.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, ApiJson, ApiQuery};
+use crate::answer::{Question, Reply};
+
+#[derive(Debug, Deserialize)]
+pub struct ChatRequest {
+    message: String,
+    #[serde(default)]
+    conversation_id: Option<String>,
+}
+
+pub async fn chat(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ChatRequest>,
+) -> Result<Json<Reply>, ApiError> {
+    let question = Question::parse(&request.message)?;
+    if state.log_questions {
+        tracing::debug!(question = question.as_str(), "question");
+    }
+    let answerer = state.answerer.clone();
+    let conversation = request.conversation_id;
+    let reply =
+        tokio::task::spawn_blocking(move || answerer.answer(&question, conversation.as_deref()))
+            .await?;
+    tracing::info!(
+        kind = reply.kind.as_str(),
+        sources = reply.sources.len(),
+        "answered"
+    );
+    Ok(Json(reply))
+}
+
+pub async fn welcome(State(state): State<AppState>) -> Json<Value> {
+    let settings = state.answerer.settings();
+    Json(json!({
+        "greeting": format!("Hello! Ask me about our treatments and I'll answer from {}'s articles.", settings.contact.name),
+        "suggestions": state.answerer.starters(),
+        "clinic": settings.contact,
+    }))
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
+    let generation = state.answerer.index().current();
+    Json(json!({"status": "ok", "articles": generation.manifest.articles.len()}))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+struct Hit {
+    title: String,
+    section: String,
+    url: String,
+    text: String,
+    snippet: String,
+    score: f32,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<Value>, ApiError> {
+    let query = params.q.unwrap_or_default();
+    let question =
+        Question::parse(&query).map_err(|err| ApiError::BadRequest(format!("q: {err}")))?;
+    let limit = params.limit.unwrap_or(10).clamp(1, 50);
+    let answerer = state.answerer.clone();
+    let hits =
+        tokio::task::spawn_blocking(move || answerer.search(question.as_str(), limit)).await?;
+    let hits: Vec<Hit> = hits
+        .into_iter()
+        .map(|(score, p)| Hit {
+            url: match &p.url {
+                Some(url) => format!("{url}#{}", p.anchor),
+                None => format!("/articles/{}#{}", p.slug, p.anchor),
+            },
+            snippet: crate::text::sentences(&p.text)
+                .first()
+                .map_or_else(String::new, |s| s.to_string()),
+            title: p.title,
+            section: p.heading,
+            text: p.text,
+            score,
+        })
+        .collect();
+    Ok(Json(json!({"query": query, "hits": hits})))
+}
+
+pub async fn status(State(state): State<AppState>) -> Json<Value> {
+    let generation = state.answerer.index().current();
+    let manifest = &generation.manifest;
+    Json(json!({
+        "articles": manifest.articles.len(),
+        "sections": manifest.articles.iter().map(|a| a.sections).sum::<usize>(),
+        "passages": manifest.articles.iter().map(|a| a.passages).sum::<usize>(),
+        "built_at": manifest.built_at,
+        "build_ms": manifest.build_ms,
+        "files": manifest.files.len(),
+    }))
+}
+
+pub async fn reindex(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let index = state.answerer.index().clone();
+    let report = tokio::task::spawn_blocking(move || index.rebuild())
+        .await?
+        .map_err(ApiError::Internal)?;
+    Ok(Json(json!({
+        "articles": report.articles,
+        "sections": report.sections,
+        "passages": report.passages,
+        "skipped_files": report.skipped_files,
+        "build_ms": report.elapsed.as_millis() as u64,
+    })))
+}

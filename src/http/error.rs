@@ -1,0 +1,129 @@
+//! The one error type at the HTTP edge: each variant says its status; API errors are JSON
+//! `{"error": "..."}`, and a 500 tells the client nothing internal (the cause is logged once).
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::answer::QuestionError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed or a field is invalid.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: a staff endpoint without the right token.
+    #[error("a valid staff token is required")]
+    Unauthorized,
+    /// 403: a staff endpoint called from outside while no token is configured.
+    #[error("staff endpoints answer on this machine only until a staff token is configured")]
+    Forbidden,
+    /// 404: no such route or resource.
+    #[error("not found")]
+    NotFound,
+    /// 405: the route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 413: the body is larger than the service reads.
+    #[error("the request body is larger than 16 KiB")]
+    TooLarge,
+    /// 415: the body is not JSON.
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    NotJson,
+    /// 429: the client asked too often; retry after this many seconds.
+    #[error("too many messages; please wait {0} seconds and try again")]
+    RateLimited(u64),
+    /// 503: the service is overloaded or the request took too long.
+    #[error("the service is busy; please try again in a moment")]
+    Busy,
+    /// 500: a fault of ours; the detail is logged, not sent.
+    #[error("something went wrong on our side")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!("internal error: {cause:#}");
+        }
+        let mut response =
+            (self.status(), Json(json!({ "error": self.to_string() }))).into_response();
+        match &self {
+            ApiError::RateLimited(seconds) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+            }
+            ApiError::Unauthorized => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<QuestionError> for ApiError {
+    fn from(err: QuestionError) -> Self {
+        ApiError::BadRequest(err.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::NotJson,
+            _ => ApiError::BadRequest(format!(
+                "the request body is not valid: {}",
+                rejection.body_text()
+            )),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::BadRequest(format!(
+            "the query string is not valid: {}",
+            rejection.body_text()
+        ))
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        ApiError::Internal(err.into())
+    }
+}
+
+/// `Json` whose rejections come back as [`ApiError`]s, in the same JSON shape as every error.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `Query` whose rejections come back as [`ApiError`]s.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);

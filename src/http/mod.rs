@@ -1,0 +1,203 @@
+//! HTTP: `router(state)` builds the routes and layers without I/O (tests call it directly);
+//! `run(listener, state, shutdown)` serves it until `shutdown` completes, finishing the
+//! requests in flight.
+
+mod api;
+pub mod error;
+pub mod guard;
+mod pages;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware;
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::answer::Answerer;
+use crate::config::Config;
+use error::ApiError;
+use guard::Limiter;
+
+/// Request bodies larger than this get 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Chat requests answered at once; more are shed with a quick 503 instead of queueing.
+const MAX_CONCURRENT: usize = 256;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'";
+
+/// The service's shared state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub answerer: Arc<Answerer>,
+    pub limiter: Arc<Limiter>,
+    pub staff_token: Option<Arc<str>>,
+    pub allowed_origins: Arc<[String]>,
+    pub log_questions: bool,
+}
+
+impl AppState {
+    pub fn new(answerer: Arc<Answerer>, config: Config) -> AppState {
+        AppState {
+            answerer,
+            limiter: Arc::new(Limiter::new(
+                config.rate_per_minute,
+                config.trusted_proxies.clone(),
+            )),
+            staff_token: config.staff_token.filter(|t| !t.is_empty()).map(Arc::from),
+            allowed_origins: config
+                .allowed_origins
+                .iter()
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .collect(),
+            log_questions: config.log_questions,
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let chat = Router::new()
+        .route("/api/chat", post(api::chat))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::rate_limit,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    ApiError::Busy
+                }))
+                .load_shed()
+                .concurrency_limit(MAX_CONCURRENT)
+                .timeout(REQUEST_TIMEOUT),
+        );
+    let staff = Router::new()
+        .route("/api/search", get(api::search))
+        .route("/api/admin/status", get(api::status))
+        .route("/api/admin/reindex", post(api::reindex))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::staff_only,
+        ));
+    let public = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/api/welcome", get(api::welcome))
+        .route("/", get(pages::home))
+        .route("/articles/{slug}", get(pages::article))
+        .route("/static/{file}", get(pages::asset));
+    Router::new()
+        .merge(chat)
+        .merge(staff)
+        .merge(public)
+        .fallback(pages::not_found)
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors(&state.allowed_origins))
+        .layer(security_headers())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                // The matched route, never the raw path or query: those may carry visitors' text.
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", |m| m.as_str());
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+fn security_headers() -> tower::layer::util::Stack<
+    SetResponseHeaderLayer<HeaderValue>,
+    tower::layer::util::Stack<
+        SetResponseHeaderLayer<HeaderValue>,
+        SetResponseHeaderLayer<HeaderValue>,
+    >,
+> {
+    let layer = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    tower::layer::util::Stack::new(
+        layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        tower::layer::util::Stack::new(
+            layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            layer(header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        ),
+    )
+}
+
+/// Pages of the configured origins and of localhost may call the API from the browser.
+fn cors(allowed: &Arc<[String]>) -> CorsLayer {
+    let allowed = allowed.clone();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
+            allowed.iter().any(|a| a == origin || a == "*") || is_local_origin(origin)
+        }))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(3600))
+}
+
+fn is_local_origin(origin: &str) -> bool {
+    let host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// Serves until `shutdown` completes, then lets the requests in flight finish.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    state.limiter.spawn_pruner();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}

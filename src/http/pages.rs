@@ -1,0 +1,153 @@
+//! The HTML pages (askama): the demo clinic home page with the widget on it, each article with
+//! every section anchored, and the 404 page; plus the widget's and pages' static files.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::index::{ArticleSummary, StoredPassage};
+
+const WIDGET_JS: &str = include_str!("../../static/widget.js");
+const SITE_CSS: &str = include_str!("../../static/site.css");
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    clinic: &'a str,
+    articles: &'a [ArticleSummary],
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage<'a> {
+    clinic: &'a str,
+    title: &'a str,
+    url: Option<&'a str>,
+    date: Option<&'a str>,
+    sections: Vec<SectionView>,
+}
+
+struct SectionView {
+    heading: String,
+    anchor: String,
+    intro: bool,
+    blocks: Vec<BlockView>,
+}
+
+/// A paragraph, or a run of list items shown as one list.
+struct BlockView {
+    list: bool,
+    texts: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    clinic: &'a str,
+    title: &'a str,
+    message: &'a str,
+}
+
+fn render(template: &impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => ApiError::Internal(err.into()).into_response(),
+    }
+}
+
+pub async fn home(State(state): State<AppState>) -> Response {
+    let generation = state.answerer.index().current();
+    let clinic = &state.answerer.settings().contact.name;
+    render(
+        &HomePage {
+            clinic,
+            articles: &generation.manifest.articles,
+        },
+        StatusCode::OK,
+    )
+}
+
+pub async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let generation = state.answerer.index().current();
+    let clinic = state.answerer.settings().contact.name.clone();
+    let Some(summary) = generation.summary(&slug).cloned() else {
+        return page_not_found(&clinic);
+    };
+    let lookup = tokio::task::spawn_blocking(move || generation.article_passages(&slug)).await;
+    match lookup {
+        Ok(Ok(Some(passages))) => {
+            let page = ArticlePage {
+                clinic: &clinic,
+                title: &summary.title,
+                url: summary.url.as_deref(),
+                date: summary.date.as_deref(),
+                sections: sections(passages),
+            };
+            render(&page, StatusCode::OK)
+        }
+        Ok(Ok(None)) => page_not_found(&clinic),
+        Ok(Err(err)) => ApiError::Internal(err.into()).into_response(),
+        Err(err) => ApiError::Internal(err.into()).into_response(),
+    }
+}
+
+fn sections(passages: Vec<StoredPassage>) -> Vec<SectionView> {
+    let mut sections: Vec<SectionView> = Vec::new();
+    for passage in passages {
+        if sections.last().is_none_or(|s| s.anchor != passage.anchor) {
+            sections.push(SectionView {
+                intro: passage.section_ord == 0 && passage.heading == passage.title,
+                heading: passage.heading.clone(),
+                anchor: passage.anchor.clone(),
+                blocks: Vec::new(),
+            });
+        }
+        if passage.text.is_empty() {
+            continue;
+        }
+        let blocks = &mut sections.last_mut().expect("pushed above").blocks;
+        match blocks.last_mut() {
+            Some(block) if block.list && passage.item => block.texts.push(passage.text),
+            _ => blocks.push(BlockView {
+                list: passage.item,
+                texts: vec![passage.text],
+            }),
+        }
+    }
+    sections
+}
+
+pub async fn asset(Path(file): Path<String>) -> Response {
+    let (body, kind) = match file.as_str() {
+        "widget.js" => (WIDGET_JS, "text/javascript; charset=utf-8"),
+        "site.css" => (SITE_CSS, "text/css; charset=utf-8"),
+        _ => return ApiError::NotFound.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return ApiError::NotFound.into_response();
+    }
+    page_not_found(&state.answerer.settings().contact.name)
+}
+
+fn page_not_found(clinic: &str) -> Response {
+    let page = ErrorPage {
+        clinic,
+        title: "Page not found",
+        message: "We couldn't find that page. It may have moved, or the link may be mistyped.",
+    };
+    render(&page, StatusCode::NOT_FOUND)
+}

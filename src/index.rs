@@ -1,0 +1,536 @@
+//! The tantivy index on disk: its schema, building it from the corpus, opening it, and searching
+//! it. Owns the one `IndexReader` of each index generation.
+//!
+//! Layout of the index folder: each build writes a fresh `gen-<time>/` (first as
+//! `.building-<time>/`, renamed when complete), and the file `CURRENT` names the generation in
+//! use. `CURRENT` is replaced by an atomic rename, so a crash mid-build leaves the old index
+//! serving. Each generation holds a `manifest.json` with the corpus files' content hashes, which
+//! decides whether the corpus changed since.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::{Query, TermQuery};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, Term, doc};
+
+use crate::chunk;
+use crate::corpus;
+use crate::text;
+
+/// Bumped whenever the schema or the analyzers change, so old indexes are rebuilt.
+const FORMAT_VERSION: u32 = 1;
+const CURRENT: &str = "CURRENT";
+const MANIFEST: &str = "manifest.json";
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// The schema's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub slug: Field,
+    pub title: Field,
+    pub heading: Field,
+    pub anchor: Field,
+    pub body: Field,
+    /// Unstemmed words of title, heading and body: the vocabulary for typo correction.
+    pub words: Field,
+    pub url: Field,
+    pub section_ord: Field,
+    pub passage_ord: Field,
+    /// 1 for a list item, 0 for a paragraph: how the article page shows it.
+    pub item: Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let stemmed = |positions: bool| {
+            let record = if positions {
+                IndexRecordOption::WithFreqsAndPositions
+            } else {
+                IndexRecordOption::WithFreqs
+            };
+            TextOptions::default()
+                .set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(text::STEMMED)
+                        .set_index_option(record),
+                )
+                .set_stored()
+        };
+        let raw = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(text::RAW)
+                .set_index_option(IndexRecordOption::Basic),
+        );
+        let mut builder = Schema::builder();
+        let fields = Fields {
+            slug: builder.add_text_field("slug", STRING | STORED),
+            title: builder.add_text_field("title", stemmed(false)),
+            heading: builder.add_text_field("heading", stemmed(true)),
+            anchor: builder.add_text_field("anchor", STORED),
+            body: builder.add_text_field("body", stemmed(true)),
+            words: builder.add_text_field("words", raw),
+            url: builder.add_text_field("url", STORED),
+            section_ord: builder.add_u64_field("section_ord", STORED | INDEXED),
+            passage_ord: builder.add_u64_field("passage_ord", STORED),
+            item: builder.add_u64_field("item", STORED),
+        };
+        (builder.build(), fields)
+    }
+
+    fn from_schema(schema: &Schema) -> anyhow::Result<Fields> {
+        let get = |name: &str| {
+            schema
+                .get_field(name)
+                .with_context(|| format!("index lacks field {name}"))
+        };
+        Ok(Fields {
+            slug: get("slug")?,
+            title: get("title")?,
+            heading: get("heading")?,
+            anchor: get("anchor")?,
+            body: get("body")?,
+            words: get("words")?,
+            url: get("url")?,
+            section_ord: get("section_ord")?,
+            passage_ord: get("passage_ord")?,
+            item: get("item")?,
+        })
+    }
+}
+
+/// What an index generation was built from, and a summary of what it holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    /// Seconds since the Unix epoch.
+    pub built_at: u64,
+    pub build_ms: u64,
+    pub files: Vec<FileHash>,
+    pub articles: Vec<ArticleSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileHash {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArticleSummary {
+    pub slug: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub date: Option<String>,
+    pub sections: usize,
+    pub passages: usize,
+    /// The section headings, for suggestions and the home page.
+    pub headings: Vec<String>,
+}
+
+/// What a build did, for the CLI and the admin endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    pub articles: usize,
+    pub sections: usize,
+    pub passages: usize,
+    pub skipped_files: usize,
+    pub elapsed: Duration,
+}
+
+/// One stored passage, as search returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPassage {
+    pub slug: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub heading: String,
+    pub anchor: String,
+    pub text: String,
+    pub section_ord: u64,
+    pub passage_ord: u64,
+    pub item: bool,
+}
+
+/// One built index, opened: its reader and what it holds.
+pub struct Generation {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub manifest: Manifest,
+    pub dir: PathBuf,
+}
+
+impl Generation {
+    fn open(dir: &Path) -> anyhow::Result<Generation> {
+        let manifest: Manifest = serde_json::from_slice(&std::fs::read(dir.join(MANIFEST))?)
+            .context("the manifest is unreadable")?;
+        anyhow::ensure!(
+            manifest.format_version == FORMAT_VERSION,
+            "the index format is outdated"
+        );
+        let index = Index::open_in_dir(dir)?;
+        register_analyzers(&index);
+        let fields = Fields::from_schema(&index.schema())?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let generation = Generation {
+            index,
+            reader,
+            fields,
+            manifest,
+            dir: dir.to_path_buf(),
+        };
+        // Touch every segment once, so a truncated file shows up now and not on a visitor's question.
+        generation
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .try_for_each(|s| s.inverted_index(fields.body).map(|_| ()))?;
+        Ok(generation)
+    }
+
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// The best passages for a query built in code, best first.
+    pub fn search(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(f32, StoredPassage)>> {
+        let top = searcher.search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        top.into_iter()
+            .map(|(score, address)| Ok((score, self.passage(searcher, address)?)))
+            .collect()
+    }
+
+    pub fn passage(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> tantivy::Result<StoredPassage> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let f = &self.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let number = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default()
+        };
+        let url = text(f.url);
+        Ok(StoredPassage {
+            slug: text(f.slug),
+            title: text(f.title),
+            url: (!url.is_empty()).then_some(url),
+            heading: text(f.heading),
+            anchor: text(f.anchor),
+            text: text(f.body),
+            section_ord: number(f.section_ord),
+            passage_ord: number(f.passage_ord),
+            item: number(f.item) == 1,
+        })
+    }
+
+    /// Every passage of one article in reading order, or `None` when there is no such article.
+    pub fn article_passages(&self, slug: &str) -> tantivy::Result<Option<Vec<StoredPassage>>> {
+        let searcher = self.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.slug, slug),
+            IndexRecordOption::Basic,
+        );
+        let addresses = searcher.search(&query, &DocSetCollector)?;
+        if addresses.is_empty() {
+            return Ok(None);
+        }
+        let mut passages = addresses
+            .into_iter()
+            .map(|address| self.passage(&searcher, address))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        passages.sort_by_key(|p| (p.section_ord, p.passage_ord));
+        Ok(Some(passages))
+    }
+
+    pub fn summary(&self, slug: &str) -> Option<&ArticleSummary> {
+        self.manifest.articles.iter().find(|a| a.slug == slug)
+    }
+
+    /// Every unstemmed word in the index with the number of passages holding it.
+    pub fn vocabulary(&self) -> tantivy::Result<HashMap<String, u32>> {
+        let mut words: HashMap<String, u32> = HashMap::new();
+        for segment in self.searcher().segment_readers() {
+            let inverted = segment.inverted_index(self.fields.words)?;
+            let mut stream = inverted.terms().stream()?;
+            while stream.advance() {
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    *words.entry(word.to_string()).or_default() += stream.value().doc_freq;
+                }
+            }
+        }
+        Ok(words)
+    }
+}
+
+pub fn register_analyzers(index: &Index) {
+    index
+        .tokenizers()
+        .register(text::STEMMED, text::stemmed_analyzer());
+    index.tokenizers().register(text::RAW, text::raw_analyzer());
+}
+
+/// The index the service answers from, swapped for a new generation on a rebuild.
+pub struct IndexHandle {
+    corpus: PathBuf,
+    root: PathBuf,
+    current: RwLock<Arc<Generation>>,
+    building: Mutex<()>,
+}
+
+impl IndexHandle {
+    /// Opens the index in `root`, building it first when it is missing, unreadable, outdated,
+    /// or the corpus changed since it was built. Returns the build report when it built.
+    pub fn open_or_build(
+        corpus: &Path,
+        root: &Path,
+    ) -> anyhow::Result<(IndexHandle, Option<BuildReport>)> {
+        anyhow::ensure!(
+            corpus.is_dir(),
+            "the corpus folder {} does not exist",
+            corpus.display()
+        );
+        std::fs::create_dir_all(root)
+            .with_context(|| format!("cannot create {}", root.display()))?;
+        remove_unfinished(root);
+        let files = hash_corpus(corpus)?;
+        let existing = match current_dir(root) {
+            Some(dir) => match Generation::open(&dir) {
+                Ok(generation) if generation.manifest.files == files => Some(generation),
+                Ok(_) => {
+                    tracing::info!("the corpus changed since the index was built; rebuilding");
+                    None
+                }
+                Err(err) => {
+                    tracing::warn!(index = %dir.display(), "the index is unreadable ({err:#}); rebuilding it from the corpus");
+                    None
+                }
+            },
+            None => None,
+        };
+        let (generation, report) = match existing {
+            Some(generation) => (generation, None),
+            None => {
+                let (generation, report) = build(corpus, root)?;
+                (generation, Some(report))
+            }
+        };
+        let handle = IndexHandle {
+            corpus: corpus.to_path_buf(),
+            root: root.to_path_buf(),
+            current: RwLock::new(Arc::new(generation)),
+            building: Mutex::new(()),
+        };
+        Ok((handle, report))
+    }
+
+    /// The generation to answer from; cheap, and stays valid through a swap.
+    pub fn current(&self) -> Arc<Generation> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Builds a new generation from the corpus aside and swaps it in; questions keep being
+    /// answered from the old one meanwhile. Rebuilds are serialised.
+    pub fn rebuild(&self) -> anyhow::Result<BuildReport> {
+        let _one_at_a_time = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        let (generation, report) = build(&self.corpus, &self.root)?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(generation);
+        Ok(report)
+    }
+
+    pub fn corpus(&self) -> &Path {
+        &self.corpus
+    }
+}
+
+/// Builds a fresh generation from the corpus and makes it current.
+pub fn build(corpus: &Path, root: &Path) -> anyhow::Result<(Generation, BuildReport)> {
+    let started = Instant::now();
+    std::fs::create_dir_all(root)?;
+    let files = hash_corpus(corpus)?;
+    let articles = corpus::read_dir(corpus)?;
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let name = format!("gen-{}", stamp.as_nanos());
+    let building = root.join(format!(".building-{}", stamp.as_nanos()));
+    std::fs::create_dir_all(&building)?;
+
+    let (schema, fields) = Fields::schema();
+    let index = Index::create_in_dir(&building, schema)?;
+    register_analyzers(&index);
+    let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    let mut summaries = Vec::with_capacity(articles.len());
+    let (mut sections_total, mut passages_total) = (0, 0);
+    for article in &articles {
+        let sections = chunk::sections(article);
+        let url = article.url.clone().unwrap_or_default();
+        for (section_ord, section) in sections.iter().enumerate() {
+            let texts: Vec<(&str, bool)> = match section.passages.is_empty() {
+                // A heading with nothing under it still gets a document, so its anchor exists.
+                true => vec![("", false)],
+                false => section
+                    .passages
+                    .iter()
+                    .map(|p| (p.text.as_str(), p.item))
+                    .collect(),
+            };
+            for (passage_ord, (body, item)) in texts.into_iter().enumerate() {
+                writer.add_document(doc!(
+                    fields.slug => article.slug.as_str(),
+                    fields.title => article.title.as_str(),
+                    fields.heading => section.heading.as_str(),
+                    fields.anchor => section.anchor.as_str(),
+                    fields.body => body,
+                    fields.words => format!("{} {} {}", article.title, section.heading, body),
+                    fields.url => url.as_str(),
+                    fields.section_ord => section_ord as u64,
+                    fields.passage_ord => passage_ord as u64,
+                    fields.item => u64::from(item),
+                ))?;
+            }
+        }
+        sections_total += sections.len();
+        let passages: usize = sections.iter().map(|s| s.passages.len()).sum();
+        passages_total += passages;
+        summaries.push(ArticleSummary {
+            slug: article.slug.clone(),
+            title: article.title.clone(),
+            url: article.url.clone(),
+            date: article.date.clone(),
+            sections: sections.len(),
+            passages,
+            headings: sections
+                .iter()
+                .filter(|s| !s.intro)
+                .map(|s| s.heading.clone())
+                .collect(),
+        });
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    let elapsed = started.elapsed();
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        built_at: stamp.as_secs(),
+        build_ms: elapsed.as_millis() as u64,
+        files: files.clone(),
+        articles: summaries,
+    };
+    write_synced(
+        &building.join(MANIFEST),
+        &serde_json::to_vec_pretty(&manifest)?,
+    )?;
+    let dir = root.join(&name);
+    std::fs::rename(&building, &dir)?;
+    write_synced(&root.join(".CURRENT.tmp"), name.as_bytes())?;
+    std::fs::rename(root.join(".CURRENT.tmp"), root.join(CURRENT))?;
+    sync_dir(root);
+    remove_old_generations(root, &dir);
+    let generation = Generation::open(&dir)?;
+    let report = BuildReport {
+        articles: articles.len(),
+        sections: sections_total,
+        passages: passages_total,
+        skipped_files: files.len().saturating_sub(articles.len()),
+        elapsed: started.elapsed(),
+    };
+    Ok((generation, report))
+}
+
+/// The content hash of every corpus file, sorted by name.
+pub fn hash_corpus(corpus: &Path) -> anyhow::Result<Vec<FileHash>> {
+    corpus::list_files(corpus)?
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            Ok(FileHash {
+                name,
+                sha256: hex(&Sha256::digest(&bytes)),
+            })
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn current_dir(root: &Path) -> Option<PathBuf> {
+    let name = std::fs::read_to_string(root.join(CURRENT)).ok()?;
+    let name = name.trim();
+    let valid = name.starts_with("gen-") && !name.contains(['/', '\\']);
+    valid.then(|| root.join(name))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(handle) = std::fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
+/// Leftovers of builds that were killed before they finished.
+fn remove_unfinished(root: &Path) {
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".building-")
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn remove_old_generations(root: &Path, keep: &Path) {
+    for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with("gen-") && path != keep {
+            if let Err(err) = std::fs::remove_dir_all(&path) {
+                tracing::warn!(dir = %path.display(), "could not remove an old index: {err}");
+            }
+        }
+    }
+}

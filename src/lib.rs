@@ -1,0 +1,33 @@
+//! clinic-chat answers a clinic website's visitors from the clinic's own articles: no language
+//! model, only the clinic's sentences, chosen by search, with links to where they stand.
+//!
+//! The flow, one module each:
+//! - [`corpus`]: articles in `.txt`, `.md` or `.html` -> plain blocks (headings, paragraphs, items);
+//! - [`chunk`]: blocks -> sections with anchors, and passages;
+//! - [`index`]: passages -> a tantivy index on disk, rebuilt when the corpus changes;
+//! - [`answer`]: a visitor's question -> the sentences that answer it, with sources;
+//! - [`http`]: the chat API, staff endpoints, article pages and the widget.
+//!
+//! [`config`] holds the command line; [`text`] the analyzer and sentence splitting they share.
+
+pub mod answer;
+pub mod chunk;
+pub mod config;
+pub mod corpus;
+pub mod http;
+pub mod index;
+pub mod text;
+
+use std::sync::Arc;
+
+use answer::{Answerer, Lexicon};
+use config::Config;
+use index::{BuildReport, IndexHandle};
+
+/// Opens (or builds) the index and loads the lexicon: everything answering needs.
+pub fn load(config: &Config) -> anyhow::Result<(Arc<Answerer>, Option<BuildReport>)> {
+    let (index, report) = IndexHandle::open_or_build(&config.corpus, &config.index)?;
+    let lexicon = Lexicon::load(config.synonyms_path().as_deref())?;
+    let answerer = Answerer::new(Arc::new(index), lexicon, config.settings())?;
+    Ok((Arc::new(answerer), report))
+}

@@ -1,0 +1,93 @@
+//! The `clinic-chat` binary: logging, the command line, then the chosen command.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Parser;
+use clinic_chat::answer::Question;
+use clinic_chat::config::{Cli, Command, Config};
+use clinic_chat::http::{self, AppState};
+use clinic_chat::index::{self, BuildReport};
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tantivy=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config),
+        Command::Index => reindex(&cli.config),
+        Command::Ask { question, json } => ask(&cli.config, &question, json),
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (answerer, report) = clinic_chat::load(&config)?;
+    if let Some(report) = report {
+        tracing::info!("{}", describe(&report));
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        tracing::info!(
+            ready_ms = started.elapsed().as_millis() as u64,
+            "serving http://{}",
+            listener.local_addr()?
+        );
+        let state = AppState::new(answerer, config);
+        http::run(listener, state, http::shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn reindex(config: &Config) -> anyhow::Result<()> {
+    let (_, report) = index::build(&config.corpus, &config.index)?;
+    println!("{}", describe(&report));
+    Ok(())
+}
+
+fn ask(config: &Config, question: &str, json: bool) -> anyhow::Result<()> {
+    let (answerer, _) = clinic_chat::load(config)?;
+    let question = Question::parse(question)?;
+    let reply = answerer.answer(&question, None);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reply)?);
+        return Ok(());
+    }
+    println!("{}\n", reply.answer);
+    for source in &reply.sources {
+        println!(
+            "Source: {}, {}\n  {}",
+            source.title, source.section, source.url
+        );
+    }
+    if !reply.suggestions.is_empty() {
+        println!("\nYou could also ask:");
+        for suggestion in &reply.suggestions {
+            println!("  - {suggestion}");
+        }
+    }
+    Ok(())
+}
+
+fn describe(report: &BuildReport) -> String {
+    format!(
+        "indexed {} articles, {} sections, {} passages in {:.0?}{}",
+        report.articles,
+        report.sections,
+        report.passages,
+        report.elapsed,
+        match report.skipped_files {
+            0 => String::new(),
+            n => format!(" ({n} files skipped)"),
+        }
+    )
+}

@@ -1,0 +1,118 @@
+//! Text helpers shared by the index and the answer path: the one analyzer (so visitor text and
+//! article text are cut into the same terms) and sentence splitting.
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+
+/// The analyzer name registered on every index: English stems, no stop words removed, so
+/// "no" and "not" stay searchable.
+pub const STEMMED: &str = "clinic_en";
+/// Lowercased, accent-folded words without stemming: the vocabulary for typo correction.
+pub const RAW: &str = "clinic_raw";
+
+pub fn stemmed_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+pub fn raw_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The terms an analyzer makes of `text`, in order.
+pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// Words that end a sentence with a full stop without ending the sentence.
+const ABBREVIATIONS: [&str; 14] = [
+    "e.g", "i.e", "dr", "mr", "mrs", "ms", "approx", "vs", "etc", "no", "st", "prof", "fig", "min",
+];
+
+/// Splits text into sentences at `.`, `!` or `?` followed by a space and a capital, digit or
+/// quote; abbreviations and decimals do not end a sentence.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        if !matches!(c, '.' | '!' | '?') || i + 1 >= bytes.len() {
+            continue;
+        }
+        let rest = &text[i + 1..];
+        let after_space = rest.trim_start_matches([' ', '"', '”', ')']);
+        let spaced = rest.starts_with(' ') || rest.starts_with('"') || rest.starts_with('”');
+        let opens = after_space
+            .chars()
+            .next()
+            .is_some_and(|n| n.is_uppercase() || n.is_ascii_digit() || n == '"' || n == '“');
+        if !spaced || !opens || (c == '.' && is_abbreviation(&text[start..i])) {
+            continue;
+        }
+        let end = i + 1 + (rest.len() - rest.trim_start_matches(['"', '”', ')']).len());
+        let sentence = text[start..end].trim();
+        if !sentence.is_empty() {
+            out.push(sentence);
+        }
+        start = end;
+    }
+    let last = text[start..].trim();
+    if !last.is_empty() {
+        out.push(last);
+    }
+    out
+}
+
+fn is_abbreviation(before: &str) -> bool {
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    ABBREVIATIONS.contains(&word.as_str())
+        || (word.len() == 1 && word.chars().all(char::is_alphabetic))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_split_at_full_stops_but_not_abbreviations_or_decimals() {
+        let text = "Use SPF 30, e.g. Brand X. Results last 2.5 years! Is it safe? Yes.";
+        assert_eq!(
+            sentences(text),
+            vec![
+                "Use SPF 30, e.g. Brand X.",
+                "Results last 2.5 years!",
+                "Is it safe?",
+                "Yes."
+            ]
+        );
+    }
+
+    #[test]
+    fn the_analyzer_keeps_no_and_not_and_stems_plurals() {
+        let mut analyzer = stemmed_analyzer();
+        assert_eq!(
+            terms(&mut analyzer, "There is no downtime, not at all"),
+            ["there", "is", "no", "downtim", "not", "at", "all"]
+        );
+        assert_eq!(terms(&mut analyzer, "Sessions"), ["session"]);
+    }
+}

@@ -1,0 +1,573 @@
+/* clinic-chat widget: answers visitors' questions from the clinic's own articles.
+   Embed: <script src=".../static/widget.js" data-api="https://chat.example" data-title="Ask the clinic"
+           data-accent="#7a5cff" defer></script>
+   Everything lives in a shadow root; server and visitor text is only ever set via textContent. */
+(function () {
+  'use strict';
+  if (typeof document === 'undefined' || document.getElementById('clinic-chat-host')) return;
+
+  // --- configuration from our own <script> tag (currentScript only exists during this first run)
+  var script = document.currentScript || (function () {
+    var all = document.getElementsByTagName('script');
+    for (var i = all.length - 1; i >= 0; i--) {
+      if (/widget\.js([?#].*)?$/.test(all[i].src || '')) return all[i];
+    }
+    return null;
+  })();
+  function attr(name) { return (script && script.getAttribute('data-' + name) || '').trim(); }
+
+  var API = (function () {
+    var fallback = location.origin;
+    try { if (script && script.src) fallback = new URL(script.src, location.href).origin; } catch (e) { /* keep page origin */ }
+    try {
+      var u = new URL(attr('api') || fallback, location.href);
+      if (/^https?:$/.test(u.protocol)) return u.href.replace(/\/+$/, '');
+    } catch (e) { /* invalid data-api */ }
+    return fallback;
+  })();
+  var TITLE = attr('title').slice(0, 80) || 'Ask the clinic';
+
+  var K_CONV = 'clinic-chat:conversation', K_LOG = 'clinic-chat:log', K_OPEN = 'clinic-chat:open';
+  var MAX_LOG = 30, TIMEOUT = 15000;
+  var KINDS = ['answer', 'fallback', 'urgent', 'smalltalk', 'error'];
+  var MSG_NET = "Sorry, I couldn't reach the clinic's assistant. Please check your connection and try again.";
+  var MSG_GENERIC = 'Sorry, something went wrong on our side. Please try again in a moment.';
+
+  // --- colours: keep text readable (WCAG contrast >= 4.5) whatever accent the site picks
+  function parseHex(c) {
+    var m = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(c || '');
+    if (!m) return null;
+    var h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
+    return [0, 2, 4].map(function (i) { return parseInt(h.substr(i, 2), 16); });
+  }
+  function luminance(rgb) {
+    var w = [0.2126, 0.7152, 0.0722];
+    return rgb.reduce(function (sum, v, i) {
+      v /= 255;
+      return sum + w[i] * (v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+    }, 0);
+  }
+  function contrast(a, b) {
+    var x = luminance(a), y = luminance(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  }
+  function darker(rgb) { return rgb.map(function (v) { return Math.floor(v * 0.93); }); }
+  function css(rgb) { return 'rgb(' + rgb.join(',') + ')'; }
+
+  var WHITE = [255, 255, 255], INK = [31, 36, 48], GREY = [241, 243, 246];
+  var accent = parseHex(attr('accent')) || [15, 118, 110];
+  var onAccent = '#fff';
+  if (contrast(accent, WHITE) < 4.5) {
+    // Too light for white text: use dark text, or, for mid tones where neither works, deepen the accent.
+    if (contrast(accent, INK) >= 4.5) onAccent = '#1f2430';
+    else while (contrast(accent, WHITE) < 4.5) accent = darker(accent);
+  }
+  // A shade of the accent that reads well as text on white/grey (links, chips, focus rings).
+  var deep = accent.slice();
+  while (contrast(deep, GREY) < 4.5) deep = darker(deep);
+  var A = css(accent), D = css(deep), TINT = 'rgba(' + accent.join(',') + ',.1)';
+
+  var CSS = [
+    ':host{all:initial;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2430}',
+    '*{box-sizing:border-box}',
+    '[hidden]{display:none!important}',
+    'button,input{font:inherit;color:inherit;margin:0}',
+    'button{cursor:pointer}',
+    'svg{display:block;flex:none}',
+    ':focus-visible{outline:3px solid ' + D + ';outline-offset:2px}',
+    '.cc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+    // launcher
+    '.cc-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border:0;border-radius:50%;',
+    'background:' + A + ';color:' + onAccent + ';display:flex;align-items:center;justify-content:center;',
+    'box-shadow:0 6px 20px rgba(0,0,0,.25);transition:transform .15s ease}',
+    '.cc-launcher:hover{transform:scale(1.06)}',
+    '.cc-launcher:focus-visible{outline-offset:3px}',
+    '.cc-launcher[aria-expanded=true] .cc-i-chat,.cc-launcher[aria-expanded=false] .cc-i-down{display:none}',
+    // panel
+    '.cc-panel{position:fixed;right:20px;bottom:92px;z-index:2147483001;width:380px;max-width:calc(100vw - 40px);',
+    'height:600px;max-height:calc(100vh - 112px);display:flex;flex-direction:column;background:#fff;',
+    'border-radius:16px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.22);animation:cc-in .2s ease-out}',
+    '@keyframes cc-in{from{opacity:0;transform:translateY(12px)}}',
+    '.cc-head{display:flex;align-items:center;gap:8px;padding:12px 10px 12px 18px;background:' + A + ';color:' + onAccent + '}',
+    '.cc-title{flex:1;min-width:0;margin:0;font-size:16px;font-weight:600;line-height:1.3}',
+    '.cc-sub{display:block;font-size:13px;font-weight:400}',
+    '.cc-close{width:38px;height:38px;border:0;border-radius:50%;background:transparent;display:flex;align-items:center;justify-content:center}',
+    '.cc-close:hover{background:rgba(0,0,0,.14)}',
+    '.cc-head :focus-visible{outline-color:currentColor;outline-offset:0}',
+    '.cc-log{position:relative;flex:1;overflow-y:auto;overscroll-behavior:contain;padding:16px;display:flex;flex-direction:column;gap:14px}',
+    '.cc-log:focus-visible{outline-offset:-3px}',
+    // messages
+    '.cc-msg{display:flex;flex-direction:column;align-items:flex-start;gap:6px;max-width:90%}',
+    '.cc-user{align-self:flex-end;align-items:flex-end}',
+    '.cc-bubble{padding:10px 14px;border-radius:16px;overflow-wrap:anywhere}',
+    '.cc-answer,.cc-text{white-space:pre-line}',
+    '.cc-bot .cc-bubble{background:#f1f3f6;border-bottom-left-radius:4px}',
+    '.cc-user .cc-bubble{background:' + A + ';color:' + onAccent + ';border-bottom-right-radius:4px}',
+    '.cc-kind-urgent .cc-bubble{background:#fff1ee;border:2px solid #c0392b}',
+    '.cc-urgent{display:flex;gap:10px;align-items:flex-start;color:#1f2430}',
+    '.cc-urgent svg{color:#b42318;margin-top:1px}',
+    '.cc-kind-error .cc-bubble{background:#fff8e6;border:1px solid #d9a93a}',
+    '.cc-sources{margin-top:8px;display:flex;flex-direction:column;gap:3px;font-size:13px;color:#4b5263}',
+    '.cc-sources a{color:#3b4252;text-decoration:underline;text-underline-offset:2px}',
+    '.cc-sources a:hover{color:' + D + '}',
+    '.cc-contact{margin-top:10px;display:flex;flex-wrap:wrap;gap:8px}',
+    '.cc-contact a,.cc-contact span,.cc-chip,.cc-retry{display:inline-block;border:1px solid ' + D + ';border-radius:999px;',
+    'padding:6px 12px;background:#fff;color:' + D + ';font-size:14px;line-height:1.3;text-decoration:none;text-align:left}',
+    '.cc-contact a:hover,.cc-chip:hover,.cc-retry:hover{background:' + TINT + '}',
+    '.cc-contact .cc-call{background:#b42318;border-color:#b42318;color:#fff;font-weight:600;font-size:16px;padding:9px 16px}',
+    '.cc-contact .cc-call:hover{background:#912018}',
+    '.cc-retry{margin-top:10px}',
+    '.cc-chips{display:flex;flex-wrap:wrap;gap:6px}',
+    '.cc-feedback{display:flex;align-items:center;gap:6px;font-size:13px;color:#4b5263}',
+    '.cc-feedback button{width:30px;height:30px;border:1px solid #d3d7de;border-radius:8px;background:#fff;color:#4b5263;',
+    'display:flex;align-items:center;justify-content:center}',
+    '.cc-feedback button:hover{color:' + D + ';border-color:' + D + '}',
+    '.cc-down svg{transform:rotate(180deg)}',
+    // typing indicator
+    '.cc-typing{align-self:flex-start;display:flex;gap:5px;padding:13px 16px;background:#f1f3f6;border-radius:16px;border-bottom-left-radius:4px}',
+    '.cc-typing span{width:7px;height:7px;border-radius:50%;background:#5f6675;opacity:.6;animation:cc-dot 1.1s infinite ease-in-out}',
+    '.cc-typing span:nth-child(2){animation-delay:.15s}.cc-typing span:nth-child(3){animation-delay:.3s}',
+    '@keyframes cc-dot{0%,60%,100%{opacity:.35;transform:none}30%{opacity:1;transform:translateY(-4px)}}',
+    // form
+    '.cc-form{display:flex;gap:8px;padding:10px 12px calc(10px + env(safe-area-inset-bottom,0px));border-top:1px solid #e3e6eb;background:#fff}',
+    '.cc-input{flex:1;min-width:0;border:1px solid #767c88;border-radius:999px;padding:10px 16px;background:#fff;color:#1f2430}',
+    '.cc-input::placeholder{color:#6b7280;opacity:1}',
+    '.cc-input:focus-visible{outline-offset:1px}',
+    '.cc-send{width:44px;height:44px;border:0;border-radius:50%;background:' + A + ';color:' + onAccent + ';',
+    'display:flex;align-items:center;justify-content:center}',
+    '.cc-send[aria-disabled=true]{opacity:.55;cursor:default}',
+    '@media (max-width:480px){.cc-panel{top:0;right:0;bottom:0;left:0;width:100vw;max-width:none;height:100vh;height:100dvh;',
+    'max-height:none;border-radius:0}.cc-input{font-size:16px}}',
+    '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
+  ].join('\n');
+
+  // --- small DOM helpers (text only; never HTML)
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function button(cls, label, child) {
+    var b = el('button', cls);
+    b.type = 'button';
+    if (label) b.setAttribute('aria-label', label);
+    if (child) b.appendChild(child);
+    return b;
+  }
+  var NS = 'http://www.w3.org/2000/svg';
+  function icon(paths, size, cls) {
+    var s = document.createElementNS(NS, 'svg');
+    var at = { viewBox: '0 0 24 24', width: size, height: size, fill: 'none', stroke: 'currentColor',
+      'stroke-width': 2, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false' };
+    for (var k in at) s.setAttribute(k, at[k]);
+    if (cls) s.setAttribute('class', cls);
+    paths.forEach(function (d) {
+      var p = document.createElementNS(NS, 'path');
+      p.setAttribute('d', d);
+      s.appendChild(p);
+    });
+    return s;
+  }
+  var I_CHAT = ['M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H10l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z', 'M8 10h.01M12 10h.01M16 10h.01'];
+  var I_DOWN = ['M6 9l6 6 6-6'];
+  var I_CLOSE = ['M6 6l12 12M18 6L6 18'];
+  var I_SEND = ['M5 12h14', 'M13 6l6 6-6 6'];
+  var I_WARN = ['M10.3 3.9L1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z', 'M12 9v4', 'M12 17h.01'];
+  var I_THUMB = ['M7 10v11H3V10h4z', 'M7 10l4-8a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.1 21H7'];
+
+  function str(x) { return typeof x === 'string' ? x : typeof x === 'number' ? String(x) : ''; }
+  function arr(x) { return Array.isArray(x) ? x : []; }
+
+  // Only http(s), mailto and tel links; relative urls resolve against the API (root-relative: its origin).
+  function safeHref(url) {
+    url = str(url).trim();
+    if (!url) return null;
+    try {
+      var u = new URL(url, API + '/');
+      return /^(https?|mailto|tel):$/.test(u.protocol) ? u.href : null;
+    } catch (e) { return null; }
+  }
+
+  // --- sessionStorage (may throw in private modes or with storage disabled)
+  function load(k) { try { return window.sessionStorage.getItem(k); } catch (e) { return null; } }
+  function store(k, v) { try { window.sessionStorage.setItem(k, v); } catch (e) { /* ignore */ } }
+
+  // --- network
+  function request(path, body) {
+    var ctl = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = ctl && setTimeout(function () { ctl.abort(); }, TIMEOUT);
+    var opts = { method: body ? 'POST' : 'GET', mode: 'cors', credentials: 'omit',
+      headers: { Accept: 'application/json' }, signal: ctl ? ctl.signal : undefined };
+    if (body) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    var p = fetch(API + path, opts);
+    p.then(function () { clearTimeout(timer); }, function () { clearTimeout(timer); });
+    return p;
+  }
+  function readJson(res) { return res.json().catch(function () { return null; }); }
+
+  // --- build the widget
+  var host = el('div');
+  host.id = 'clinic-chat-host';
+  var root = host.attachShadow({ mode: 'open' });
+  var style = el('style');
+  style.textContent = CSS;
+  root.appendChild(style);
+
+  var launcher = button('cc-launcher', 'Open chat: ' + TITLE, icon(I_CHAT, 28, 'cc-i-chat'));
+  launcher.appendChild(icon(I_DOWN, 28, 'cc-i-down'));
+  launcher.setAttribute('aria-expanded', 'false');
+  launcher.setAttribute('aria-controls', 'cc-panel');
+
+  var panel = el('div', 'cc-panel');
+  panel.id = 'cc-panel';
+  panel.hidden = true;
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-label', TITLE);
+  panel.setAttribute('aria-modal', 'false');
+
+  var head = el('div', 'cc-head');
+  var h = el('h2', 'cc-title', TITLE);
+  h.appendChild(el('span', 'cc-sub', "Answers from our clinic's articles"));
+  var closeBtn = button('cc-close', 'Close chat', icon(I_CLOSE, 22));
+  head.appendChild(h);
+  head.appendChild(closeBtn);
+
+  var logEl = el('div', 'cc-log');
+  logEl.setAttribute('role', 'log');
+  logEl.setAttribute('aria-live', 'polite');
+  logEl.setAttribute('aria-label', 'Conversation');
+  logEl.tabIndex = -1;
+
+  var form = el('form', 'cc-form');
+  var input = el('input', 'cc-input');
+  input.type = 'text';
+  input.maxLength = 1000;
+  input.autocomplete = 'off';
+  input.placeholder = 'Type your question…';
+  input.setAttribute('aria-label', 'Your question');
+  input.setAttribute('enterkeyhint', 'send');
+  var sendBtn = el('button', 'cc-send');
+  sendBtn.type = 'submit';
+  sendBtn.setAttribute('aria-label', 'Send message');
+  sendBtn.appendChild(icon(I_SEND, 22));
+  form.appendChild(input);
+  form.appendChild(sendBtn);
+
+  panel.appendChild(head);
+  panel.appendChild(logEl);
+  panel.appendChild(form);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  // --- state
+  var transcript = []; // plain data of the visible transcript (no HTML)
+  var clinic = null; // contact details from /api/welcome
+  var pending = false, welcomed = false, lastQuestion = '';
+
+  function saveLog() {
+    transcript = transcript.slice(-MAX_LOG);
+    store(K_LOG, JSON.stringify(transcript));
+  }
+  function setPending(on) {
+    pending = on;
+    sendBtn.setAttribute('aria-disabled', on ? 'true' : 'false');
+    logEl.setAttribute('aria-busy', on ? 'true' : 'false');
+  }
+
+  // --- rendering
+  function scrollToEnd() { logEl.scrollTop = logEl.scrollHeight; }
+  function reveal(node) {
+    // Long answers: show their start rather than their end.
+    if (node.offsetHeight > logEl.clientHeight - 24) logEl.scrollTop = node.offsetTop - 12;
+    else scrollToEnd();
+  }
+  // Move focus somewhere sensible when the focused element is about to disappear.
+  function refocus() {
+    if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) logEl.focus();
+    else input.focus();
+  }
+
+  function link(href, text, cls, newTab) {
+    if (!href) return el('span', cls, text);
+    var a = el('a', cls, text);
+    a.href = href;
+    if (newTab) { a.target = '_blank'; a.rel = 'noopener'; }
+    return a;
+  }
+
+  function contactBox(c, urgent) {
+    var box = el('div', 'cc-contact');
+    var phone = str(c.phone).trim(), email = str(c.email).trim(), booking = safeHref(c.booking_url);
+    var digits = phone.replace(/[^\d+]/g, '');
+    if (/\d/.test(digits)) box.appendChild(link(safeHref('tel:' + digits), 'Call ' + phone, urgent ? 'cc-call' : ''));
+    if (/^[^\s@]+@[^\s@]+$/.test(email)) box.appendChild(link(safeHref('mailto:' + email), 'Email ' + email));
+    if (booking) box.appendChild(link(booking, 'Book a consultation', '', true));
+    return box.childNodes.length ? box : null;
+  }
+
+  function chipsBox(list) {
+    var box = el('div', 'cc-chips');
+    list.forEach(function (q) {
+      q = str(q).trim();
+      if (!q) return;
+      var chip = button('cc-chip', '');
+      chip.textContent = q;
+      chip.addEventListener('click', function () { if (ask(q)) refocus(); });
+      box.appendChild(chip);
+    });
+    return box.childNodes.length ? box : null;
+  }
+
+  function feedbackBox(m) {
+    var box = el('div', 'cc-feedback');
+    box.appendChild(el('span', '', 'Was this helpful?'));
+    [[true, 'Helpful', 'cc-up'], [false, 'Not helpful', 'cc-down']].forEach(function (f) {
+      var b = button(f[2], f[1], icon(I_THUMB, 16));
+      b.addEventListener('click', function () {
+        var hadFocus = box.contains(root.activeElement);
+        box.textContent = '';
+        var thanks = el('span', '', 'Thanks for your feedback.');
+        thanks.tabIndex = -1;
+        box.appendChild(thanks);
+        if (hadFocus) thanks.focus();
+        m.fb = true;
+        saveLog();
+        request('/api/feedback', { answer_id: m.answer_id, helpful: f[0] }).catch(function () { /* quiet */ });
+      });
+      box.appendChild(b);
+    });
+    return box;
+  }
+
+  // One message (plain data) -> DOM.
+  function render(m, withChips) {
+    var bot = m.role !== 'user';
+    var kind = KINDS.indexOf(m.kind) >= 0 ? m.kind : 'answer';
+    var wrap = el('div', 'cc-msg ' + (bot ? 'cc-bot cc-kind-' + kind : 'cc-user'));
+    var bubble = el('div', 'cc-bubble');
+    wrap.appendChild(bubble);
+    bubble.appendChild(el('span', 'cc-sr', bot ? 'Assistant:' : 'You:'));
+    if (!bot) {
+      bubble.appendChild(el('div', 'cc-text', str(m.text)));
+      return wrap;
+    }
+    var answer = el('div', 'cc-answer', str(m.text) || "Sorry, I don't have an answer for that.");
+    if (kind === 'urgent') {
+      wrap.setAttribute('role', 'alert');
+      var top = el('div', 'cc-urgent');
+      top.appendChild(icon(I_WARN, 22));
+      top.appendChild(answer);
+      bubble.appendChild(top);
+    } else {
+      bubble.appendChild(answer);
+    }
+    if (kind !== 'urgent' && kind !== 'error') {
+      var src = el('div', 'cc-sources'), seen = {};
+      arr(m.sources).forEach(function (s) {
+        var title = str(s && s.title).trim(), section = str(s && s.section).trim();
+        if (!title && !section) return;
+        var text = 'From: ' + (title && section ? title + ', ' + section : title || section);
+        if (seen[text]) return;
+        seen[text] = 1;
+        src.appendChild(link(safeHref(s.url), text, '', true));
+      });
+      if (src.childNodes.length) bubble.appendChild(src);
+    }
+    if (kind === 'fallback' || kind === 'urgent') {
+      var c = m.contact && typeof m.contact === 'object' ? m.contact : clinic;
+      var box = c && contactBox(c, kind === 'urgent');
+      if (box) bubble.appendChild(box);
+    }
+    if (kind === 'error' && m.retry) {
+      var retry = button('cc-retry', '');
+      retry.textContent = 'Retry';
+      retry.addEventListener('click', function () {
+        if (pending) return;
+        wrap.remove();
+        var i = transcript.indexOf(m);
+        if (i >= 0) { transcript.splice(i, 1); saveLog(); }
+        refocus();
+        ask(lastQuestion, true);
+      });
+      bubble.appendChild(retry);
+    }
+    if (m.answer_id != null && m.answer_id !== '' && !m.fb && (kind === 'answer' || kind === 'fallback')) {
+      wrap.appendChild(feedbackBox(m));
+    }
+    var chips = withChips && chipsBox(arr(m.suggestions));
+    if (chips) wrap.appendChild(chips);
+    return wrap;
+  }
+
+  function add(m, persist) {
+    var node = render(m, true);
+    logEl.appendChild(node);
+    if (persist) { transcript.push(m); saveLog(); }
+    if (m.role === 'user') scrollToEnd(); else reveal(node);
+    return node;
+  }
+  function addError(text, retry) { add({ role: 'bot', kind: 'error', text: text, retry: retry }, true); }
+
+  function showTyping() {
+    var t = el('div', 'cc-typing');
+    t.setAttribute('role', 'status');
+    t.setAttribute('aria-label', 'Assistant is typing');
+    for (var i = 0; i < 3; i++) t.appendChild(el('span'));
+    logEl.appendChild(t);
+    scrollToEnd();
+    return t;
+  }
+
+  // Suggestions belong to the latest reply only; drop older ones once the visitor moves on.
+  function clearChips() {
+    Array.prototype.forEach.call(logEl.querySelectorAll('.cc-chips'), function (n) { n.remove(); });
+  }
+
+  // --- conversation
+  function welcome() {
+    welcomed = true;
+    setPending(true);
+    var typing = showTyping();
+    request('/api/welcome')
+      .then(function (res) { return res.ok ? readJson(res) : null; })
+      .catch(function () { return null; })
+      .then(function (d) {
+        typing.remove();
+        setPending(false);
+        d = d && typeof d === 'object' ? d : null;
+        if (d && d.clinic && typeof d.clinic === 'object') clinic = d.clinic;
+        var greeting = d && str(d.greeting).trim();
+        add({ role: 'bot', kind: 'smalltalk', text: greeting || 'Hi! How can I help you today?',
+          suggestions: d ? arr(d.suggestions).map(str).slice(0, 6) : [] }, !!greeting);
+      });
+  }
+
+  function retryAfter(res, data) {
+    var v = res.headers.get('Retry-After'), n = parseInt(v, 10);
+    if (isNaN(n) && v) n = Math.ceil((Date.parse(v) - Date.now()) / 1000);
+    if (isNaN(n) && data) n = parseInt(data.retry_after, 10);
+    return n > 0 ? n : 30;
+  }
+
+  // Send a question; returns false when it was not sent (empty, or a reply is still on its way).
+  function ask(q, isRetry) {
+    q = str(q).trim().slice(0, 1000);
+    if (!q || pending) return false;
+    lastQuestion = q;
+    clearChips();
+    if (!isRetry) add({ role: 'user', text: q }, true);
+    setPending(true);
+    var typing = showTyping();
+    var body = { message: q };
+    var conv = load(K_CONV);
+    if (conv) body.conversation_id = conv;
+    var status = 0, res0 = null;
+
+    request('/api/chat', body)
+      .then(function (res) {
+        status = res.status;
+        res0 = res;
+        return readJson(res);
+      })
+      .then(function (d) {
+        typing.remove();
+        setPending(false);
+        if (status === 429) {
+          var n = retryAfter(res0, d);
+          return addError("You're sending messages a little fast. Please wait " + n + ' second' + (n === 1 ? '' : 's') + ' and try again.', false);
+        }
+        if (!res0.ok || !d || typeof d !== 'object' || typeof d.answer !== 'string') {
+          var err = d && str(d.error).trim();
+          return addError(err || MSG_GENERIC, status >= 500 || !err);
+        }
+        if (str(d.conversation_id)) store(K_CONV, str(d.conversation_id));
+        var c = d.contact && typeof d.contact === 'object' ? d.contact : null;
+        add({
+          role: 'bot',
+          kind: KINDS.indexOf(d.kind) >= 0 && d.kind !== 'error' ? d.kind : 'answer',
+          text: d.answer,
+          sources: arr(d.sources).slice(0, 6).map(function (s) {
+            s = s || {};
+            return { title: str(s.title), section: str(s.section), url: str(s.url) };
+          }),
+          suggestions: arr(d.suggestions).map(str).slice(0, 6),
+          contact: c && { name: str(c.name), phone: str(c.phone), email: str(c.email), booking_url: str(c.booking_url) },
+          answer_id: typeof d.answer_id === 'number' ? d.answer_id : str(d.answer_id)
+        }, true);
+      })
+      .catch(function () {
+        // Network failure, CORS refusal or the 15 s timeout.
+        typing.remove();
+        setPending(false);
+        addError(MSG_NET, true);
+      });
+    return true;
+  }
+
+  // --- open / close and keyboard
+  function open(focus) {
+    if (panel.hidden) {
+      panel.hidden = false;
+      launcher.setAttribute('aria-expanded', 'true');
+      store(K_OPEN, '1');
+      if (!welcomed) welcome();
+      scrollToEnd();
+    }
+    if (focus !== false) input.focus();
+  }
+  function close() {
+    if (panel.hidden) return;
+    var inside = panel.contains(root.activeElement);
+    panel.hidden = true;
+    launcher.setAttribute('aria-expanded', 'false');
+    store(K_OPEN, '0');
+    if (inside) launcher.focus();
+  }
+
+  launcher.addEventListener('click', function () { if (panel.hidden) open(); else close(); });
+  closeBtn.addEventListener('click', close);
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    if (ask(input.value)) input.value = '';
+    input.focus();
+  });
+  root.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && !panel.hidden) {
+      e.preventDefault();
+      close();
+      launcher.focus();
+    } else if (e.key === 'Tab' && panel.contains(root.activeElement)) {
+      // Keep Tab cycling within the panel.
+      var items = Array.prototype.filter.call(panel.querySelectorAll('button,a[href],input'), function (n) {
+        return !n.disabled && n.getClientRects().length;
+      });
+      if (!items.length) return;
+      var first = items[0], last = items[items.length - 1], cur = root.activeElement;
+      if (e.shiftKey && (cur === first || cur === logEl)) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && cur === last) { e.preventDefault(); first.focus(); }
+    }
+  });
+
+  // --- restore the transcript from earlier pages in this tab
+  try {
+    transcript = arr(JSON.parse(load(K_LOG) || '[]')).filter(function (m) {
+      return m && typeof m === 'object' && typeof m.text === 'string';
+    }).slice(-MAX_LOG);
+    transcript.forEach(function (m) { m.retry = false; }); // a Retry only makes sense on the page that failed
+  } catch (e) { transcript = []; }
+  transcript.forEach(function (m, i) { logEl.appendChild(render(m, i === transcript.length - 1)); });
+  if (transcript.length) welcomed = true;
+
+  function mount() {
+    document.body.appendChild(host);
+    if (load(K_OPEN) === '1') open(false);
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+
+  window.ClinicChat = { open: function () { open(); }, close: close };
+})();
