@@ -527,10 +527,11 @@ fn remove_unfinished(root: &Path) {
 fn remove_old_generations(root: &Path, keep: &Path) {
     for entry in std::fs::read_dir(root).into_iter().flatten().flatten() {
         let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with("gen-") && path != keep {
-            if let Err(err) = std::fs::remove_dir_all(&path) {
-                tracing::warn!(dir = %path.display(), "could not remove an old index: {err}");
-            }
+        if !entry.file_name().to_string_lossy().starts_with("gen-") || path == keep {
+            continue;
+        }
+        if let Err(err) = std::fs::remove_dir_all(&path) {
+            tracing::warn!(dir = %path.display(), "could not remove an old index: {err}");
         }
     }
 }

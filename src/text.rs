@@ -85,7 +85,6 @@ fn is_abbreviation(before: &str) -> bool {
         .unwrap_or("")
         .to_ascii_lowercase();
     ABBREVIATIONS.contains(&word.as_str())
-        || (word.len() == 1 && word.chars().all(char::is_alphabetic))
 }
 
 #[cfg(test)]

@@ -5,8 +5,6 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use tantivy::tokenizer::TextAnalyzer;
-
 use super::intent::{self, CUE_TABLE, Intent};
 use super::lexicon::Lexicon;
 use super::spell::{Fix, Speller};
@@ -20,6 +18,11 @@ pub const STOP_WORDS: &str = "a an the is are was were be been being am do does 
     here get got getting need needed needs want wanted like know tell please much many often long really ok okay thanks \
     s t d ll ve re m im id dont doesnt isnt arent cant wont one ones thing things something anything kind sort lot lots \
     usually typically generally normally expect take takes go going come well good best recommend recommended \
+    feel feels feeling look looks seem seems make makes give gives see say says let put keep happen happens possible \
+    able actually exactly now still ever even yet already mean means treat treated treating offer offers provide \
+    provided available hi hello hey thank cheers dear anyone someone person people question questions \
+    while whilst because though although again maybe perhaps whether each every other another same such only own \
+    both either neither more most less least quite rather bit little lot much way ways time times try trying \
     would've i'm i've i'd you're it's what's there's don't doesn't isn't can't won't";
 
 static STOPS: LazyLock<HashSet<&'static str>> =
@@ -93,7 +96,7 @@ impl Analyzer<'_> {
             }
         }
         let intents = intent::detect(&stems);
-        let concepts = self.concepts(&corrected, &stems, &word_of_stem, &mut stemmer);
+        let concepts = self.concepts(&corrected, &stems, &word_of_stem);
         let continues = matches!(
             corrected.first().map(String::as_str),
             Some("and" | "also" | "what" | "how")
@@ -127,14 +130,12 @@ impl Analyzer<'_> {
         out
     }
 
-    fn concepts(
-        &self,
-        words: &[String],
-        stems: &[String],
-        word_of_stem: &[usize],
-        stemmer: &mut TextAnalyzer,
-    ) -> Vec<Concept> {
+    fn concepts(&self, words: &[String], stems: &[String], word_of_stem: &[usize]) -> Vec<Concept> {
         let matches = self.lexicon.matches(stems);
+        let cue_spans = intent::cue_spans(stems);
+        let in_cue_phrase = |i: usize| {
+            cue_spans.iter().any(|span| span.contains(&i)) && !CUE_TABLE.single.contains(&stems[i])
+        };
         let mut concepts: Vec<Concept> = Vec::new();
         let mut i = 0;
         while i < stems.len() {
@@ -156,6 +157,7 @@ impl Analyzer<'_> {
             }
             if !is_stop_word(word)
                 && !is_stop_word(&stems[i])
+                && !in_cue_phrase(i)
                 && stems[i].chars().any(char::is_alphanumeric)
             {
                 let forms = vec![Form {
@@ -166,7 +168,6 @@ impl Analyzer<'_> {
             }
             i += 1;
         }
-        let _ = stemmer;
         concepts
     }
 
@@ -174,10 +175,9 @@ impl Analyzer<'_> {
         if concepts.iter().any(|c| c.forms[0] == forms[0]) {
             return;
         }
-        let cue = forms
-            .iter()
-            .any(|f| f.stems.len() == 1 && CUE_TABLE.single.contains(&f.stems[0]))
-            || forms[0].stems.iter().all(|s| CUE_TABLE.single.contains(s));
+        // A cue only when the visitor's own words are cue words: "expecting mothers" is a
+        // topic even though the lexicon links it to "pregnant".
+        let cue = forms[0].stems.iter().all(|s| CUE_TABLE.single.contains(s));
         let weight = self.weight(&forms);
         concepts.push(Concept {
             label,

@@ -73,22 +73,24 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], stemmer: &mut TextA
             stemmer,
         ));
     }
-    let required: Vec<Intent> = analysis
+    let topic_total: f32 = analysis.topics().map(|c| c.weight).sum();
+    for s in &mut scored {
+        // What the question is about must be there; what it asks is judged by evidence.
+        s.coverage = if topic_total > 0.0 {
+            s.topic / topic_total
+        } else {
+            s.coverage.max(s.evidence)
+        };
+    }
+    let required = analysis
         .intents
         .iter()
-        .copied()
-        .filter(|i| matches!(i, Intent::Cost | Intent::Logistics))
-        .collect();
-    if !required.is_empty() {
-        scored.retain(|s| s.evidence > 0.0);
-    }
+        .any(|i| matches!(i, Intent::Cost | Intent::Logistics));
+    scored.retain(|s| s.coverage >= MIN_COVERAGE && (!required || s.evidence > 0.0));
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     let Some(best) = scored.first() else {
         return Choice::NotFound;
     };
-    if best.coverage < MIN_COVERAGE {
-        return Choice::NotFound;
-    }
     let mut lines = vec![line(best, &scored)];
     if let Some(intent) = analysis.primary_intent().filter(|i| differs_by_topic(*i)) {
         lines.extend(other_topics(intent, best, &scored, candidates));
@@ -141,7 +143,7 @@ fn score_passage(
         for concept in &analysis.concepts {
             let here = presence(concept, stems);
             let found = here
-                .max(0.7 * presence(concept, &heading))
+                .max(0.5 * presence(concept, &heading))
                 .max(0.45 * presence(concept, &whole))
                 .max(0.35 * presence(concept, &title));
             near += concept.weight * found;

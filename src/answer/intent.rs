@@ -212,6 +212,8 @@ const CUES: &[(Intent, &[&str])] = &[
             "body parts",
             "which parts",
             "zone",
+            "body",
+            "parts",
         ],
     ),
     (
@@ -269,12 +271,7 @@ pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
     for (intent, cues) in CUES {
         for cue in *cues {
             let stems = text::terms(&mut analyzer, cue);
-            if stems.len() == 1
-                && !matches!(
-                    intent,
-                    Intent::Definition | Intent::Suitability | Intent::Areas | Intent::HowItWorks
-                )
-            {
+            if stems.len() == 1 {
                 single.insert(stems[0].clone());
             }
             phrases.push((*intent, stems));
@@ -285,6 +282,20 @@ pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
     }
     Cues { phrases, single }
 });
+
+/// Where multi-word cues ("how far apart", "opening hours") stand in the stems: those words
+/// say what is asked, so they are not topics.
+pub fn cue_spans(stems: &[String]) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    for (_, cue) in CUE_TABLE.phrases.iter().filter(|(_, cue)| cue.len() > 1) {
+        for (start, window) in stems.windows(cue.len()).enumerate() {
+            if window == cue.as_slice() {
+                spans.push(start..start + cue.len());
+            }
+        }
+    }
+    spans
+}
 
 /// The intents a question's stems show, most specific first.
 pub fn detect(stems: &[String]) -> Vec<Intent> {
@@ -300,16 +311,14 @@ pub fn detect(stems: &[String]) -> Vec<Intent> {
     found.sort();
     // A general cue ("what is", "where") yields to a specific one: "what is the downtime"
     // asks for a duration.
-    if found.len() > 1 {
-        found.retain(|i| {
-            !matches!(
-                i,
-                Intent::Definition | Intent::HowItWorks | Intent::Areas | Intent::Results
-            )
-        });
-        if found.is_empty() {
-            found.push(Intent::Definition);
-        }
+    let general = |i: &Intent| {
+        matches!(
+            i,
+            Intent::Definition | Intent::HowItWorks | Intent::Areas | Intent::Results
+        )
+    };
+    if found.iter().any(|i| !general(i)) {
+        found.retain(|i| !general(i));
     }
     found
 }
@@ -355,6 +364,22 @@ const SAFETY_WORDS: [&str; 14] = [
     "mild",
     "tenderness",
     "rare",
+];
+const NAMED_EFFECTS: [&str; 14] = [
+    "swelling",
+    "bruising",
+    "redness",
+    "infection",
+    "allergic",
+    "irritation",
+    "discomfort",
+    "tenderness",
+    "itching",
+    "bleeding",
+    "scarring",
+    "pain",
+    "sting",
+    "rash",
 ];
 const SUITABILITY_WORDS: [&str; 12] = [
     "candidate",
@@ -430,7 +455,7 @@ const BODY_PARTS: [&str; 30] = [
     "temple",
     "nose",
 ];
-const RESULT_WORDS: [&str; 8] = [
+const RESULT_WORDS: [&str; 11] = [
     "result",
     "effective",
     "improve",
@@ -439,6 +464,9 @@ const RESULT_WORDS: [&str; 8] = [
     "reduce",
     "help",
     "outcome",
+    "stimulate",
+    "promote",
+    "option",
 ];
 const WORK_WORDS: [&str; 8] = [
     "involves",
@@ -499,7 +527,7 @@ pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
             )
         }
         Intent::Pain => score(has(&PAIN_WORDS) || has_stem("pain"), false),
-        Intent::SideEffects => score(has(&SAFETY_WORDS), false),
+        Intent::SideEffects => score(has(&NAMED_EFFECTS), has(&SAFETY_WORDS)),
         Intent::Suitability => score(has(&SUITABILITY_WORDS), false),
         Intent::Preparation => score(has(&PREPARATION_WORDS), has(&["drink", "avoid"])),
         Intent::Aftercare => score(has(&AFTERCARE_WORDS), false),

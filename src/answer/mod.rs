@@ -161,7 +161,7 @@ impl Answerer {
         } else {
             choose::choose(&analysis, &candidates, &mut stemmer)
         };
-        let answer = match choice {
+        match choice {
             Choice::Lines(lines) => {
                 self.memory.remember(&conversation_id, Turn::of(&analysis));
                 reply::answer(
@@ -175,8 +175,7 @@ impl Answerer {
             Choice::NotFound => {
                 reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id)
             }
-        };
-        answer
+        }
     }
 
     /// The ranked passages behind an answer, for staff.

@@ -340,7 +340,7 @@ mod tests {
         let long = "Generally, a course of 6-8 treatments spaced 2-4 weeks apart is recommended.";
         assert_eq!(
             text_fragment(long),
-            "Generally%2C%20a%20course%20of,apart%20is%20recommended"
+            "Generally%2C%20a%20course%20of,weeks%20apart%20is%20recommended"
         );
     }
 

@@ -109,14 +109,14 @@ pub fn is_urgent(words: &[String]) -> bool {
                     .any(|x| b.contains(&x.as_str()))
         })
     };
-    if near(&SWELLING, &AIRWAY, 3) && reporting(words) {
+    if near(&SWELLING, &AIRWAY, 6) && reporting(words) {
         return true;
     }
     let severe_pain = near(&SEVERE, &PAIN, 4) || near(&SEVERE, &SWELLING, 3);
     let colour =
         near(&COLOURS, &COLOUR_CHANGE, 2) && words.iter().any(|w| w == "skin" || w == "area");
     let warning = WARNING_SIGNS.iter().any(|p| has(p));
-    (severe_pain || colour || warning) && reporting(words)
+    colour || (severe_pain || warning) && reporting(words)
 }
 
 fn reporting(words: &[String]) -> bool {

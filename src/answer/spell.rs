@@ -26,9 +26,13 @@ pub enum Fix {
 }
 
 impl Speller {
-    /// `corpus` words with their frequencies; `extra` words are known but never suggested.
-    pub fn new(corpus: HashMap<String, u32>, extra: &[String]) -> Speller {
+    /// `corpus` words with their frequencies; `extra` words (the lexicon's, stop words) are
+    /// known too, and suggested after corpus words at the same distance.
+    pub fn new(mut corpus: HashMap<String, u32>, extra: &[String]) -> Speller {
         let mut speller = Speller::default();
+        for word in extra {
+            corpus.entry(word.clone()).or_insert(0);
+        }
         for (word, freq) in corpus {
             if word.chars().all(char::is_alphabetic) && word.len() >= 2 {
                 let id = speller.words.len() as u32;
@@ -39,9 +43,6 @@ impl Speller {
                 speller.words.push((word, freq));
             }
         }
-        for word in extra {
-            speller.known.entry(word.clone()).or_insert(0);
-        }
         speller
     }
 
@@ -51,7 +52,7 @@ impl Speller {
 
     pub fn fix(&self, word: &str) -> Fix {
         let length = word.chars().count();
-        if self.is_known(word) || length < MIN_LEN || !word.chars().all(char::is_alphabetic) {
+        if self.is_known(word) || length < MIN_LEN || !word.chars().all(|c| c.is_alphabetic()) {
             return if self.is_known(word) {
                 Fix::Known
             } else {
@@ -126,8 +127,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in rows.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        rows[0][j] = j;
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

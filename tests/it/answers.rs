@@ -1,0 +1,327 @@
+//! Answer quality in our own words: intents, paraphrases, typos, follow-ups, several topics,
+//! knowing when not to answer, and several articles that must never be mixed up.
+
+use crate::app::{FIXTURES, SHIPPED, answer_text, sections, spawn_app};
+
+/// (question, kind, facts that must all be in the answer, section that must be among the sources)
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    Option<&'static str>,
+);
+
+async fn check(app: &crate::app::App, cases: &[Case]) {
+    let mut failures = Vec::new();
+    for (question, kind, facts, section) in cases {
+        let reply = app.ask(question).await;
+        let text = answer_text(&reply);
+        let mut problems = Vec::new();
+        if reply["kind"] != *kind {
+            problems.push(format!("kind {}", reply["kind"]));
+        }
+        for fact in *facts {
+            if !text.contains(&fact.to_lowercase()) {
+                problems.push(format!("lacks {fact:?}"));
+            }
+        }
+        let in_sources =
+            |section: &str| sections(&reply).iter().take(3).any(|s| s.contains(section));
+        if let Some(section) = section.filter(|s| !in_sources(s)) {
+            problems.push(format!("section {section:?} not in {:?}", sections(&reply)));
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{question:?}: {} — answer {:?}",
+                problems.join("; "),
+                reply["answer"]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_shipped_article_answers_visitors_in_their_own_words() {
+    let app = spawn_app(&[SHIPPED]).await;
+    check(
+        &app,
+        &[
+            (
+                "how many treatments would my cellulite take",
+                "answer",
+                &["4-6"],
+                Some("cellulite"),
+            ),
+            (
+                "number of sessions needed for thinning hair",
+                "answer",
+                &["6-8"],
+                Some("hair loss"),
+            ),
+            (
+                "how often are the cellulite sessions spaced",
+                "answer",
+                &["2-4 weeks"],
+                Some("cellulite"),
+            ),
+            (
+                "is there any recovery period?",
+                "answer",
+                &["downtime"],
+                None,
+            ),
+            ("will I be sore afterwards?", "answer", &[], None),
+            ("is it painful", "answer", &["pain"], None),
+            (
+                "could it cause any reactions or complications",
+                "answer",
+                &[],
+                None,
+            ),
+            (
+                "what do I need to do before my appointment",
+                "answer",
+                &[],
+                Some("prepare"),
+            ),
+            (
+                "what aftercare should I follow",
+                "answer",
+                &[],
+                Some("after"),
+            ),
+            (
+                "explain mesotherapy to me",
+                "answer",
+                &["mesoderm"],
+                Some("what is mesotherapy"),
+            ),
+            (
+                "can it help with melasma",
+                "answer",
+                &[],
+                Some("hyperpigmentation"),
+            ),
+            (
+                "is mesotherapy better than fillers",
+                "answer",
+                &[],
+                Some("differences"),
+            ),
+            (
+                "can cellulite on my tummy be treated",
+                "answer",
+                &[],
+                Some("cellulite"),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn typos_and_joined_words_still_find_the_answer() {
+    let app = spawn_app(&[SHIPPED]).await;
+    check(
+        &app,
+        &[
+            ("how many sessoins for hairloss", "answer", &["6-8"], None),
+            ("is mesoterapy painfull", "answer", &["pain"], None),
+            (
+                "pigmentaton treatment downtime",
+                "answer",
+                &["downtime"],
+                None,
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_question_for_every_topic_answers_one_line_per_topic() {
+    let app = spawn_app(&[SHIPPED]).await;
+    let reply = app.ask("How many treatments does it take?").await;
+    let text = answer_text(&reply);
+    assert!(text.contains("4-6") && text.contains("6-8"), "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('•')).collect();
+    assert!(lines.len() >= 2, "{text}");
+    for line in lines {
+        assert!(
+            !(line.contains("4-6") && line.contains("6-8")),
+            "facts of two treatments mixed: {line}"
+        );
+    }
+    assert!(reply["sources"].as_array().unwrap().len() >= 2);
+    let suggestions = reply["suggestions"].to_string().to_lowercase();
+    assert!(
+        suggestions.contains("cellulite") && suggestions.contains("hair"),
+        "{suggestions}"
+    );
+}
+
+#[tokio::test]
+async fn follow_ups_borrow_the_topic_or_the_question_from_the_turn_before() {
+    let app = spawn_app(&[SHIPPED]).await;
+    let reply = app
+        .conversation(&["How many sessions for cellulite?", "what about hair loss?"])
+        .await;
+    assert!(answer_text(&reply).contains("6-8"), "{reply}");
+    let reply = app
+        .conversation(&[
+            "Is mesotherapy good for balding?",
+            "how many treatments then?",
+        ])
+        .await;
+    assert!(answer_text(&reply).contains("6-8"), "{reply}");
+    let alone = app.ask("what about hair loss?").await;
+    assert!(
+        !answer_text(&alone).contains("4-6"),
+        "no context without a conversation: {alone}"
+    );
+}
+
+#[tokio::test]
+async fn what_the_articles_do_not_say_falls_back_to_contact_details() {
+    let app = spawn_app(&[SHIPPED]).await;
+    for question in [
+        "how much is a session?",
+        "are you open on sundays",
+        "do you offer liposuction",
+        "qwxz vbnm plkj",
+    ] {
+        let reply = app.ask(question).await;
+        assert_eq!(reply["kind"], "fallback", "{question}: {reply}");
+        assert!(
+            reply["answer"]
+                .as_str()
+                .unwrap()
+                .contains("hello@clinic.example")
+        );
+        assert!(reply["contact"]["booking_url"].is_string());
+        assert!(reply["sources"].as_array().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn worrying_reactions_are_urgent_and_normal_side_effects_are_answered() {
+    let app = spawn_app(&[SHIPPED]).await;
+    for message in [
+        "my throat feels like it is swelling since the injections",
+        "I had treatment yesterday and now I have a fever",
+        "the skin on my thigh is turning grey after mesotherapy",
+        "I have severe pain that keeps getting worse",
+    ] {
+        let reply = app.ask(message).await;
+        assert_eq!(reply["kind"], "urgent", "{message}: {reply}");
+        let text = answer_text(&reply);
+        assert!(
+            text.contains("emergency") && text.contains("call"),
+            "{text}"
+        );
+        assert!(
+            reply["sources"].as_array().unwrap().is_empty(),
+            "no marketing text in urgent replies"
+        );
+    }
+    let reply = app.ask("is some swelling normal after treatment?").await;
+    assert_eq!(reply["kind"], "answer", "{reply}");
+    assert!(answer_text(&reply).contains("swelling"));
+}
+
+#[tokio::test]
+async fn greetings_and_thanks_get_small_talk_with_suggestions() {
+    let app = spawn_app(&[SHIPPED]).await;
+    for message in ["Hi there", "thanks so much!", "good morning"] {
+        let reply = app.ask(message).await;
+        assert_eq!(reply["kind"], "smalltalk", "{message}: {reply}");
+        assert!(reply["suggestions"].as_array().unwrap().len() >= 2);
+    }
+}
+
+#[tokio::test]
+async fn with_several_articles_answers_never_mix_up_treatments() {
+    let app = spawn_app(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
+    check(
+        &app,
+        &[
+            (
+                "How many microneedling sessions will I need for acne scars?",
+                "answer",
+                &["3-5"],
+                None,
+            ),
+            (
+                "how far apart are microneedling sessions",
+                "answer",
+                &["4-6 weeks"],
+                None,
+            ),
+            (
+                "what is the downtime after microneedling",
+                "answer",
+                &["24-48 hours"],
+                None,
+            ),
+            (
+                "how many superficial peels do I need",
+                "answer",
+                &["4-6 peels"],
+                None,
+            ),
+            (
+                "what is the downtime after a medium-depth peel",
+                "answer",
+                &["5-7 days"],
+                None,
+            ),
+            (
+                "how long do lip fillers last",
+                "answer",
+                &["6-12 months"],
+                None,
+            ),
+            (
+                "can fillers be dissolved",
+                "answer",
+                &["hyaluronidase"],
+                None,
+            ),
+            ("does a chemical peel sting", "answer", &["sting"], None),
+            (
+                "How many sessions do I need for cellulite?",
+                "answer",
+                &["4-6"],
+                Some("cellulite"),
+            ),
+            (
+                "How many treatments are needed for hair loss?",
+                "answer",
+                &["6-8"],
+                Some("hair loss"),
+            ),
+            (
+                "What are the risks of mesotherapy?",
+                "answer",
+                &["infection"],
+                None,
+            ),
+        ],
+    )
+    .await;
+    let reply = app
+        .ask("how many microneedling sessions for acne scars")
+        .await;
+    let text = answer_text(&reply);
+    assert!(
+        !text.contains("6-8") && !text.contains("hair"),
+        "mesotherapy facts in a microneedling answer: {text}"
+    );
+}

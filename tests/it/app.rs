@@ -1,0 +1,137 @@
+//! `spawn_app`: a service over a corpus of our choosing, on 127.0.0.1 and a free port.
+
+use std::path::Path;
+
+use clinic_chat::config::Config;
+use clinic_chat::http::{self, AppState};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const SHIPPED: &str = "corpus/mesotherapy-for-flawless-skin.txt";
+pub const FIXTURES: [&str; 3] = [
+    "tests/fixtures/clinic/microneedling-for-acne-scars.md",
+    "tests/fixtures/clinic/chemical-peels-explained.html",
+    "tests/fixtures/clinic/dermal-fillers-guide.txt",
+];
+
+pub struct App {
+    pub base: String,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A corpus folder holding copies of `files` (paths relative to the crate root).
+pub fn corpus_of(files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("corpus")).unwrap();
+    for file in files {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let name = from.file_name().unwrap();
+        std::fs::copy(&from, dir.path().join("corpus").join(name)).unwrap();
+    }
+    dir
+}
+
+pub async fn spawn_app(files: &[&str]) -> App {
+    spawn_with(files, |_| {}).await
+}
+
+pub async fn spawn_with(files: &[&str], adjust: impl FnOnce(&mut Config)) -> App {
+    let dir = corpus_of(files);
+    let mut config = Config::for_paths(dir.path().join("corpus"), dir.path().join("index"));
+    config.rate_per_minute = 0;
+    adjust(&mut config);
+    let (answerer, _) = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || clinic_chat::load(&config).unwrap()
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let state = AppState::new(answerer, config);
+    tokio::spawn(http::run(listener, state, async {
+        let _ = stopped.await;
+    }));
+    App {
+        base,
+        client: reqwest::Client::new(),
+        _dir: dir,
+        stop: Some(stop),
+    }
+}
+
+impl App {
+    /// Asks one question; returns the status and the JSON body.
+    pub async fn chat(&self, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/chat", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Asks one question that must be answered 200; returns the reply.
+    pub async fn ask(&self, message: &str) -> Value {
+        let (status, reply) = self.chat(json!({ "message": message })).await;
+        assert_eq!(status, 200, "{message}: {reply}");
+        reply
+    }
+
+    /// Asks a series of questions in one conversation; returns the last reply.
+    pub async fn conversation(&self, messages: &[&str]) -> Value {
+        let mut id: Option<String> = None;
+        let mut last = Value::Null;
+        for message in messages {
+            let mut body = json!({ "message": message });
+            if let Some(id) = &id {
+                body["conversation_id"] = json!(id);
+            }
+            let (status, reply) = self.chat(body).await;
+            assert_eq!(status, 200, "{message}: {reply}");
+            id = reply["conversation_id"].as_str().map(str::to_string);
+            last = reply;
+        }
+        last
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The reply's answer text, lowercased, dashes made plain.
+pub fn answer_text(reply: &Value) -> String {
+    reply["answer"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase()
+        .replace(['–', '—'], "-")
+}
+
+pub fn sections(reply: &Value) -> Vec<String> {
+    reply["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["section"].as_str().unwrap_or_default().to_lowercase())
+        .collect()
+}

@@ -1,0 +1,8 @@
+//! Integration tests: a real index on disk and a real HTTP server on a free port, driven the
+//! way the widget, staff tools and visitors use it.
+
+mod answers;
+mod app;
+mod bad_input;
+mod contract;
+mod corpus;
