@@ -34,6 +34,9 @@ pub enum Command {
         /// Print the reply as the chat endpoint's JSON.
         #[arg(long)]
         json: bool,
+        /// Also print how the question was read: corrected words, intents, concepts.
+        #[arg(long)]
+        explain: bool,
     },
 }
 

@@ -21,7 +21,11 @@ fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
         Command::Index => reindex(&cli.config),
-        Command::Ask { question, json } => ask(&cli.config, &question, json),
+        Command::Ask {
+            question,
+            json,
+            explain,
+        } => ask(&cli.config, &question, json, explain),
     }
 }
 
@@ -54,8 +58,11 @@ fn reindex(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ask(config: &Config, question: &str, json: bool) -> anyhow::Result<()> {
+fn ask(config: &Config, question: &str, json: bool, explain: bool) -> anyhow::Result<()> {
     let (answerer, _) = clinic_chat::load(config)?;
+    if explain {
+        eprintln!("{}", answerer.explain(question));
+    }
     let question = Question::parse(question)?;
     let reply = answerer.answer(&question, None);
     if json {

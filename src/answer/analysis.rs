@@ -143,6 +143,16 @@ impl Analyzer<'_> {
             if let Some(m) = matches.iter().find(|m| m.start == i) {
                 let phrase = stems[i..i + m.len].to_vec();
                 let label = words[word_of_stem[i]..=word_of_stem[i + m.len - 1]].join(" ");
+                // Each content word of the phrase also stands for it, a little less: "cheeks"
+                // alone still answers "cheek fillers".
+                let parts: Vec<Form> = phrase
+                    .iter()
+                    .filter(|s| phrase.len() > 1 && !is_stop_word(s))
+                    .map(|s| Form {
+                        stems: vec![s.clone()],
+                        original: false,
+                    })
+                    .collect();
                 let mut forms = vec![Form {
                     stems: phrase,
                     original: true,
@@ -151,6 +161,7 @@ impl Analyzer<'_> {
                     stems: a.clone(),
                     original: false,
                 }));
+                forms.extend(parts);
                 self.push(&mut concepts, label, forms);
                 i += m.len;
                 continue;

@@ -17,7 +17,7 @@ pub const MAX_ANSWER_CHARS: usize = 400;
 const MAX_SENTENCES: usize = 3;
 const MAX_LINES: usize = 4;
 /// Below this share of the question's weight found in the passage, the articles do not say.
-const MIN_COVERAGE: f32 = 0.55;
+const MIN_COVERAGE: f32 = 0.7;
 
 /// One retrieved passage and its search score.
 #[derive(Debug, Clone)]
@@ -49,6 +49,8 @@ struct Scored {
     score: f32,
     coverage: f32,
     topic: f32,
+    /// Topic weight found in the passage or its heading, not just the article's title.
+    local: f32,
     evidence: f32,
 }
 
@@ -92,8 +94,18 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], stemmer: &mut TextA
         return Choice::NotFound;
     };
     let mut lines = vec![line(best, &scored)];
-    if let Some(intent) = analysis.primary_intent().filter(|i| differs_by_topic(*i)) {
-        lines.extend(other_topics(intent, best, &scored, candidates));
+    // Several topics only when the question names none, or names only what a whole article
+    // is about ("how many mesotherapy sessions?"): then its sections' facts all apply.
+    let scope = if topic_total <= 0.0 {
+        Some(None)
+    } else if best.local < 0.5 * topic_total {
+        Some(Some(candidates[best.candidate].passage.slug.as_str()))
+    } else {
+        None
+    };
+    let intent = analysis.primary_intent().filter(|i| differs_by_topic(*i));
+    if let (Some(intent), Some(article)) = (intent, scope) {
+        lines.extend(other_topics(intent, best, article, &scored, candidates));
     }
     Choice::Lines(lines)
 }
@@ -139,7 +151,7 @@ fn score_passage(
     let mut out = Vec::with_capacity(sentences.len());
     for (i, sentence) in sentences.iter().enumerate() {
         let stems = &sentence_stems[i];
-        let (mut near, mut anywhere, mut topic) = (0.0, 0.0, 0.0);
+        let (mut near, mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0, 0.0);
         for concept in &analysis.concepts {
             let here = presence(concept, stems);
             let found = here
@@ -154,20 +166,13 @@ fn score_passage(
             anywhere += concept.weight * somewhere;
             if !concept.cue {
                 topic += concept.weight * somewhere;
+                local += concept.weight
+                    * here
+                        .max(presence(concept, &heading))
+                        .max(presence(concept, &whole));
             }
         }
-        let evidence = if analysis.intents.is_empty() {
-            0.0
-        } else {
-            analysis
-                .intents
-                .iter()
-                .map(|it| {
-                    intent::evidence(*it, sentence, &stems.iter().cloned().collect::<Vec<_>>())
-                })
-                .sum::<f32>()
-                / analysis.intents.len() as f32
-        };
+        let evidence = evidence(&analysis.intents, sentence, stems);
         let words = sentence.split_whitespace().count();
         let mut penalty = 0.0;
         if sentence.ends_with(':') || sentence.ends_with('?') {
@@ -178,7 +183,7 @@ fn score_passage(
         }
         let score = 2.0 * near / total
             + 1.2 * evidence
-            + if heading_cue { 0.35 } else { 0.0 }
+            + if heading_cue { 0.6 } else { 0.0 }
             + 0.3 * retrieval
             - penalty;
         out.push(Scored {
@@ -189,6 +194,7 @@ fn score_passage(
             score,
             coverage: anywhere / total,
             topic,
+            local,
             evidence,
         });
     }
@@ -196,12 +202,32 @@ fn score_passage(
 }
 
 /// 1 when the visitor's own words are in `stems`, a little less for a lexicon alternative.
+/// How well a sentence answers what is asked: the first (most specific) intent counts most.
+fn evidence(intents: &[Intent], sentence: &str, stems: &HashSet<String>) -> f32 {
+    let stems: Vec<String> = stems.iter().cloned().collect();
+    let (mut sum, mut weights) = (0.0, 0.0);
+    for (rank, intent) in intents.iter().enumerate() {
+        let weight = if rank == 0 { 1.0 } else { 0.5 };
+        sum += weight * intent::evidence(*intent, sentence, &stems);
+        weights += weight;
+    }
+    if weights > 0.0 { sum / weights } else { 0.0 }
+}
+
+/// Part of a phrase counts for part: "cheeks" alone for "cheek fillers" is half a match.
 fn presence(concept: &Concept, stems: &HashSet<String>) -> f32 {
     concept
         .forms
         .iter()
-        .filter(|f| f.stems.iter().all(|s| stems.contains(s)))
-        .map(|f| if f.original { 1.0 } else { 0.85 })
+        .map(|f| {
+            let found = f.stems.iter().filter(|s| stems.contains(*s)).count();
+            let share = match found {
+                0 => 0.0,
+                n if n == f.stems.len() => 1.0,
+                n => 0.6 * n as f32 / f.stems.len() as f32,
+            };
+            share * if f.original { 1.0 } else { 0.85 }
+        })
         .fold(0.0, f32::max)
 }
 
@@ -236,6 +262,7 @@ fn line(best: &Scored, scored: &[Scored]) -> Line {
 fn other_topics(
     intent: Intent,
     best: &Scored,
+    article: Option<&str>,
     scored: &[Scored],
     candidates: &[Candidate],
 ) -> Vec<Line> {
@@ -250,9 +277,11 @@ fn other_topics(
         }
         let close = s.score >= 0.8 * best.score
             && s.evidence >= 0.5
-            && intent::evidence(intent, &s.text, &[]) >= 0.5;
+            && intent::evidence(intent, &s.text, &[]) >= 0.5
+            && s.coverage >= MIN_COVERAGE;
         let same_topic = s.topic + 1e-3 >= best.topic;
-        let new_section = chosen.iter().all(|c| section(c) != section(s));
+        let new_section = chosen.iter().all(|c| section(c) != section(s))
+            && article.is_none_or(|a| candidates[s.candidate].passage.slug == a);
         // A general section (safety, aftercare, comparisons) is not one of the topics.
         let heading = &candidates[s.candidate].passage.heading;
         let general = ALL_INTENTS

@@ -18,10 +18,10 @@ pub enum Intent {
     Duration,
     Pain,
     SideEffects,
-    Suitability,
     Preparation,
     Aftercare,
     Comparison,
+    Suitability,
     Areas,
     HowItWorks,
     Results,
@@ -154,10 +154,6 @@ const CUES: &[(Intent, &[&str])] = &[
             "who should",
             "who can",
             "right for me",
-            "pregnant",
-            "pregnancy",
-            "breastfeeding",
-            "nursing",
             "allowed",
         ],
     ),
@@ -300,15 +296,23 @@ pub fn cue_spans(stems: &[String]) -> Vec<std::ops::Range<usize>> {
 /// The intents a question's stems show, most specific first.
 pub fn detect(stems: &[String]) -> Vec<Intent> {
     let mut found: Vec<Intent> = Vec::new();
+    let mut aftercare_cues = 0;
     for (intent, cue) in &CUE_TABLE.phrases {
-        if !cue.is_empty()
-            && stems.windows(cue.len()).any(|w| w == cue.as_slice())
-            && !found.contains(intent)
-        {
+        if cue.is_empty() || !stems.windows(cue.len()).any(|w| w == cue.as_slice()) {
+            continue;
+        }
+        if *intent == Intent::Aftercare && cue.as_slice() != ["after"] {
+            aftercare_cues += 1;
+        }
+        if !found.contains(intent) {
             found.push(*intent);
         }
     }
     found.sort();
+    // "the recovery after a peel" asks how long, not what to do afterwards.
+    if found.contains(&Intent::Duration) && aftercare_cues == 0 {
+        found.retain(|i| *i != Intent::Aftercare);
+    }
     // A general cue ("what is", "where") yields to a specific one: "what is the downtime"
     // asks for a duration.
     let general = |i: &Intent| {
@@ -412,6 +416,21 @@ const AFTERCARE_WORDS: [&str; 6] = [
     "post",
     "avoid",
 ];
+/// Words of advice: what aftercare and preparation sentences tell people to do.
+const ADVICE_WORDS: [&str; 12] = [
+    "avoid",
+    "apply",
+    "use",
+    "wear",
+    "keep",
+    "don't",
+    "no",
+    "skip",
+    "protect",
+    "recommend",
+    "should",
+    "important",
+];
 const COMPARISON_WORDS: [&str; 9] = [
     "while",
     "whereas",
@@ -482,7 +501,8 @@ const PRICE_MARKS: [char; 4] = ['£', '$', '€', '¥'];
 
 /// How well a sentence answers one intent: 1 a clear answer, 0.5 a vague one, 0 none.
 pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
-    let lower = sentence.to_lowercase();
+    // "cold sore" names a condition, not a pain.
+    let lower = sentence.to_lowercase().replace("cold sore", "coldsore");
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -512,9 +532,9 @@ pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
         ),
         Intent::Count => {
             let sessionish = has(&SESSION_WORDS);
-            let spacing = has(&["apart", "spaced", "every", "interval"]);
+            let spacing = has(&["apart", "spaced", "every", "interval"]) && has(&TIME_UNITS);
             score(
-                number && (sessionish || spacing),
+                counted(&words) || number && spacing,
                 sessionish && has(&["multiple", "several", "series", "course"]),
             )
         }
@@ -530,7 +550,10 @@ pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
         Intent::SideEffects => score(has(&NAMED_EFFECTS), has(&SAFETY_WORDS)),
         Intent::Suitability => score(has(&SUITABILITY_WORDS), false),
         Intent::Preparation => score(has(&PREPARATION_WORDS), has(&["drink", "avoid"])),
-        Intent::Aftercare => score(has(&AFTERCARE_WORDS), false),
+        Intent::Aftercare => score(
+            has(&AFTERCARE_WORDS) && has(&ADVICE_WORDS) || has(&["aftercare", "afterwards"]),
+            has(&AFTERCARE_WORDS) || has(&ADVICE_WORDS),
+        ),
         Intent::Comparison => score(has(&COMPARISON_WORDS) && words.len() > 8, false),
         Intent::Areas => score(
             words
@@ -550,6 +573,16 @@ pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
             false,
         ),
     }
+}
+
+/// A number shortly before a session word: "3-5 sessions", "a course of 4-6 treatments".
+fn counted(words: &[&str]) -> bool {
+    words.iter().enumerate().any(|(i, w)| {
+        SESSION_WORDS.iter().any(|s| word_is(w, s))
+            && words[i.saturating_sub(2)..i]
+                .iter()
+                .any(|n| n.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(n))
+    })
 }
 
 /// `word` is `listed`, its plural, or (for long cues) a longer word starting with it.

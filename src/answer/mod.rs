@@ -178,6 +178,38 @@ impl Answerer {
         }
     }
 
+    /// How a question was read, for staff: corrected words, intents, concepts with weights.
+    pub fn explain(&self, text: &str) -> String {
+        let knowledge = self.knowledge();
+        let searcher = knowledge.generation.searcher();
+        let frequencies = SearcherFrequencies {
+            searcher: &searcher,
+            generation: &knowledge.generation,
+        };
+        let analyzer = Analyzer {
+            lexicon: &self.lexicon,
+            speller: &knowledge.speller,
+            frequencies: &frequencies,
+        };
+        let analysis = analyzer.analyze(&question::words(text));
+        let mut out = format!(
+            "words: {}\nintents: {:?}\n",
+            analysis.words.join(" "),
+            analysis.intents
+        );
+        for c in &analysis.concepts {
+            let forms: Vec<String> = c.forms.iter().map(|f| f.stems.join(" ")).collect();
+            let role = if c.cue { "cue" } else { "topic" };
+            out.push_str(&format!(
+                "{role} {:?} weight {:.2}: {}\n",
+                c.label,
+                c.weight,
+                forms.join(" | ")
+            ));
+        }
+        out
+    }
+
     /// The ranked passages behind an answer, for staff.
     pub fn search(&self, text: &str, limit: usize) -> Vec<(f32, crate::index::StoredPassage)> {
         let knowledge = self.knowledge();

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Settings;
 use super::analysis::Analysis;
-use super::choose::{Candidate, Line};
+use super::choose::{Candidate, Line, MAX_ANSWER_CHARS};
 use super::intent;
 use super::safety::SmallTalk;
 use crate::index::{ArticleSummary, Generation, StoredPassage};
@@ -129,15 +129,18 @@ pub fn answer(
 ) -> Reply {
     let passage = |line: &Line| &candidates[line.candidate].passage;
     let text = if lines.len() == 1 {
-        lines[0].sentences.join(" ")
+        let first = passage(&lines[0]);
+        list_context(first, generation).unwrap_or_else(|| lines[0].sentences.join(" "))
     } else {
+        let one_article = lines
+            .iter()
+            .all(|l| passage(l).slug == passage(&lines[0]).slug);
         let mut text = "It depends on what is being treated:".to_string();
         for line in lines {
-            text.push_str(&format!(
-                "\n• {}: {}",
-                passage(line).heading,
-                line.sentences.join(" ")
-            ));
+            let p = passage(line);
+            // Within one article the section says which treatment; across articles the title does.
+            let label = if one_article { &p.heading } else { &p.title };
+            text.push_str(&format!("\n• {label}: {}", line.sentences.join(" ")));
         }
         text
     };
@@ -152,6 +155,53 @@ pub fn answer(
         related(analysis, passage(&lines[0]), generation)
     };
     reply
+}
+
+/// Items shorter than this make sense only with the sentence that introduces their list.
+const SHORT_ITEM_CHARS: usize = 60;
+/// A paragraph this short followed by a list is the list's lead-in: the list is the answer.
+const LEAD_IN_CHARS: usize = 160;
+
+/// A short list item read alone can mislead ("you are pregnant"); with its list's lead-in it
+/// says what the article says ("Please don't book a peel if: …; you are pregnant").
+fn list_context(passage: &StoredPassage, generation: &Generation) -> Option<String> {
+    let short_item = passage.item && passage.text.chars().count() < SHORT_ITEM_CHARS;
+    let lead_in = !passage.item && passage.text.chars().count() <= LEAD_IN_CHARS;
+    if !short_item && !lead_in {
+        return None;
+    }
+    let all = generation.article_passages(&passage.slug).ok()??;
+    let section: Vec<&StoredPassage> = all
+        .iter()
+        .filter(|p| p.section_ord == passage.section_ord)
+        .collect();
+    let at = section
+        .iter()
+        .position(|p| p.passage_ord == passage.passage_ord)?;
+    let start = if short_item {
+        (0..at).rev().find(|&i| !section[i].item)?
+    } else {
+        at
+    };
+    let end = (start + 1..section.len())
+        .find(|&i| !section[i].item)
+        .unwrap_or(section.len());
+    if end == start + 1 {
+        return None;
+    }
+    let lead = section[start].text.trim_end();
+    let mut text = lead.to_string();
+    for (n, item) in section[start + 1..end].iter().enumerate() {
+        let addition = item.text.trim_end_matches(['.', ';']);
+        if text.len() + addition.len() + 2 > MAX_ANSWER_CHARS {
+            break;
+        }
+        let joiner = if n == 0 { " " } else { "; " };
+        text.push_str(joiner);
+        text.push_str(addition);
+    }
+    text.push('.');
+    Some(text)
 }
 
 fn source(passage: &StoredPassage, sentence: &str) -> Source {
