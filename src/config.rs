@@ -104,6 +104,14 @@ pub struct Config {
     /// Folder for the service's own data (the embedded database).
     #[arg(long, env = "CLINIC_CHAT_DATA", default_value = "data", global = true)]
     pub data: PathBuf,
+    /// Days to keep recorded questions and feedback before deleting them.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_RETENTION_DAYS",
+        default_value_t = 90,
+        global = true
+    )]
+    pub retention_days: u32,
     /// The clinic's name, used in replies.
     #[arg(
         long,

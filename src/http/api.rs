@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{ApiError, ApiJson, ApiQuery};
 use crate::answer::{Question, Reply};
+use crate::store::{self, Feedback, Turn};
 
 #[derive(Debug, Deserialize)]
 pub struct ChatRequest {
@@ -27,15 +28,77 @@ pub async fn chat(
     }
     let answerer = state.answerer.clone();
     let conversation = request.conversation_id;
+    let started = std::time::Instant::now();
+    let text = question.as_str().to_string();
     let reply =
         tokio::task::spawn_blocking(move || answerer.answer(&question, conversation.as_deref()))
             .await?;
+    let latency = started.elapsed();
     tracing::info!(
         kind = reply.kind.as_str(),
         sources = reply.sources.len(),
+        latency_us = latency.as_micros() as u64,
         "answered"
     );
+    state.recorder.turn(Turn {
+        answer_id: reply.answer_id.clone(),
+        conversation_id: reply.conversation_id.clone(),
+        at: store::now(),
+        kind: reply.kind.as_str().to_string(),
+        question: text,
+        top_source: reply
+            .sources
+            .first()
+            .map(|s| format!("{} — {}", s.title, s.section)),
+        latency_us: latency.as_micros() as i64,
+    });
     Ok(Json(reply))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeedbackRequest {
+    answer_id: String,
+    helpful: bool,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+/// The longest feedback comment kept, in characters.
+const MAX_COMMENT_CHARS: usize = 1000;
+
+pub async fn feedback(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<FeedbackRequest>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let id_ok = request.answer_id.len() == 34
+        && request.answer_id.starts_with("a_")
+        && request.answer_id[2..]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit());
+    if !id_ok {
+        return Err(ApiError::BadRequest(
+            "answer_id is not one this service gave".into(),
+        ));
+    }
+    let comment = request
+        .comment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    if comment
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "the comment is longer than {MAX_COMMENT_CHARS} characters"
+        )));
+    }
+    state.recorder.feedback(Feedback {
+        answer_id: request.answer_id,
+        helpful: request.helpful,
+        comment,
+        at: store::now(),
+    });
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 pub async fn welcome(State(state): State<AppState>) -> Json<Value> {

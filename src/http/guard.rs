@@ -117,17 +117,22 @@ pub async fn staff_only(State(state): State<AppState>, request: Request, next: N
     }
 }
 
-fn staff_allowed(
+/// The staff session cookie set by the login form on `/staff`.
+pub const STAFF_COOKIE: &str = "clinic_chat_staff";
+
+pub fn staff_allowed(
     token: Option<&str>,
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
 ) -> Result<(), ApiError> {
     match token {
         Some(expected) => {
-            let given = headers
+            let bearer = headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
+                .and_then(|v| v.strip_prefix("Bearer "));
+            let given = bearer
+                .or_else(|| cookie(headers, STAFF_COOKIE))
                 .unwrap_or("");
             let same: bool = given.as_bytes().ct_eq(expected.as_bytes()).into();
             if same {
@@ -139,6 +144,22 @@ fn staff_allowed(
         None if peer.is_none_or(|p| p.ip().is_loopback()) => Ok(()),
         None => Err(ApiError::Forbidden),
     }
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The peer address the server saw, when served with connect info.
+pub fn peer_of(request: &Request) -> Option<SocketAddr> {
+    peer(request)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod api;
 pub mod error;
 pub mod guard;
 mod pages;
+mod staff;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::answer::Answerer;
 use crate::config::Config;
+use crate::store::Recorder;
 use error::ApiError;
 use guard::Limiter;
 
@@ -43,6 +45,7 @@ pub struct AppState {
     pub staff_token: Option<Arc<str>>,
     pub allowed_origins: Arc<[String]>,
     pub log_questions: bool,
+    pub recorder: Arc<Recorder>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
                 .map(|o| o.trim().trim_end_matches('/').to_string())
                 .collect(),
             log_questions: config.log_questions,
+            recorder: Arc::new(Recorder::start(&config.data, config.retention_days)),
         }
     }
 }
@@ -84,6 +88,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/search", get(api::search))
         .route("/api/admin/status", get(api::status))
         .route("/api/admin/reindex", post(api::reindex))
+        .route("/api/staff/report", get(staff::report))
+        .route("/api/staff/report.csv", get(staff::report_csv))
+        .route(
+            "/api/staff/conversations/{id}",
+            axum::routing::delete(staff::erase_conversation),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             guard::staff_only,
@@ -91,6 +101,9 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/welcome", get(api::welcome))
+        .route("/api/feedback", post(api::feedback))
+        .route("/staff", get(staff::page))
+        .route("/staff/login", post(staff::login))
         .route("/", get(pages::home))
         .route("/articles/{slug}", get(pages::article))
         .route("/static/{file}", get(pages::asset));

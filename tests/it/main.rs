@@ -6,3 +6,4 @@ mod app;
 mod bad_input;
 mod contract;
 mod corpus;
+mod staff;

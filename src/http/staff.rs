@@ -1,0 +1,281 @@
+//! For the clinic's staff: the report of what visitors ask (JSON, CSV and the `/staff` page),
+//! erasing a conversation on request, and a box to try a question and see the ranked passages.
+//! The page is behind the staff token (a login form sets a cookie) or loopback when unset.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::{ApiError, ApiQuery};
+use super::guard::{STAFF_COOKIE, staff_allowed};
+use crate::answer::{Question, Reply};
+use crate::store::{self, Report};
+
+const DEFAULT_DAYS: u32 = 30;
+const MAX_DAYS: u32 = 3650;
+
+#[derive(Debug, Deserialize)]
+pub struct ReportParams {
+    days: Option<u32>,
+}
+
+fn days(params: &ReportParams) -> Result<u32, ApiError> {
+    match params.days.unwrap_or(DEFAULT_DAYS) {
+        d @ 1..=MAX_DAYS => Ok(d),
+        _ => Err(ApiError::BadRequest(format!(
+            "days must be between 1 and {MAX_DAYS}"
+        ))),
+    }
+}
+
+async fn load_report(state: &AppState, days: u32) -> Result<Report, ApiError> {
+    let recorder = state.recorder.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = recorder.store().ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("the questions database is unavailable"))
+        })?;
+        store
+            .report(days, store::now())
+            .map_err(|e| ApiError::Internal(e.into()))
+    })
+    .await?
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ReportParams>,
+) -> Result<axum::Json<Report>, ApiError> {
+    Ok(axum::Json(load_report(&state, days(&params)?).await?))
+}
+
+pub async fn report_csv(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ReportParams>,
+) -> Result<Response, ApiError> {
+    let report = load_report(&state, days(&params)?).await?;
+    let disposition = format!(
+        "attachment; filename=\"clinic-chat-report-{}d.csv\"",
+        report.days
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        csv(&report),
+    )
+        .into_response())
+}
+
+/// The report as CSV: one table of days, then the unanswered questions.
+pub fn csv(report: &Report) -> String {
+    let mut out = String::from("day,questions,answers,fallbacks,urgent\n");
+    for day in &report.per_day {
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            day.day, day.questions, day.answers, day.fallbacks, day.urgent
+        ));
+    }
+    out.push_str("\nunanswered question,count\n");
+    for item in &report.unanswered {
+        out.push_str(&format!("{},{}\n", csv_field(&item.question), item.count));
+    }
+    out
+}
+
+/// Quotes a field, and defuses text a spreadsheet would run as a formula.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+pub async fn erase_conversation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> StatusCode {
+    state.answerer.forget(&id);
+    state.recorder.erase(&id);
+    let recorder = state.recorder.clone();
+    let _ = tokio::task::spawn_blocking(move || recorder.flush()).await;
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct StaffPage<'a> {
+    clinic: &'a str,
+    report: Option<Report>,
+    error: Option<String>,
+    question: String,
+    reply: Option<Reply>,
+    hits: Vec<Hit>,
+    lost: u64,
+}
+
+impl StaffPage<'_> {
+    /// A kind's share of all questions, as a percentage.
+    fn share(&self, count: &i64) -> String {
+        match &self.report {
+            Some(r) if r.questions > 0 => {
+                format!("{:.0}%", *count as f64 * 100.0 / r.questions as f64)
+            }
+            _ => "–".to_string(),
+        }
+    }
+}
+
+struct Hit {
+    score: String,
+    section: String,
+    url: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    clinic: &'a str,
+    failed: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageParams {
+    days: Option<u32>,
+    q: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Query(params): Query<PageParams>,
+) -> Response {
+    let clinic = state.answerer.settings().contact.name.clone();
+    match staff_allowed(state.staff_token.as_deref(), &headers, Some(peer)) {
+        Ok(()) => {}
+        Err(ApiError::Unauthorized) => {
+            return render(&LoginPage {
+                clinic: &clinic,
+                failed: false,
+            });
+        }
+        Err(err) => return err.into_response(),
+    }
+    let days = params.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
+    let (report, error) = match load_report(&state, days).await {
+        Ok(report) => (Some(report), None),
+        Err(err) => (None, Some(err.to_string())),
+    };
+    let question = params.q.unwrap_or_default();
+    let (reply, hits) = match Question::parse(&question) {
+        Ok(parsed) => try_question(&state, parsed).await,
+        Err(_) => (None, Vec::new()),
+    };
+    let lost = state.recorder.dropped();
+    render(&StaffPage {
+        clinic: &clinic,
+        report,
+        error,
+        question,
+        reply,
+        hits,
+        lost,
+    })
+}
+
+/// The reply a visitor would get and the ranked passages behind it; not recorded.
+async fn try_question(state: &AppState, question: Question) -> (Option<Reply>, Vec<Hit>) {
+    let answerer = state.answerer.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let reply = answerer.answer(&question, None);
+        let hits = answerer.search(question.as_str(), 10);
+        (reply, hits)
+    })
+    .await;
+    let Ok((reply, hits)) = found else {
+        return (None, Vec::new());
+    };
+    let hits = hits
+        .into_iter()
+        .map(|(score, p)| Hit {
+            score: format!("{score:.2}"),
+            url: format!("/articles/{}#{}", p.slug, p.anchor),
+            section: p.heading,
+            text: p.text,
+        })
+        .collect();
+    (Some(reply), hits)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    token: String,
+}
+
+pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    let clinic = state.answerer.settings().contact.name.clone();
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::AUTHORIZATION,
+        match format!("Bearer {}", form.token).parse() {
+            Ok(value) => value,
+            Err(_) => {
+                return render(&LoginPage {
+                    clinic: &clinic,
+                    failed: true,
+                });
+            }
+        },
+    );
+    let Some(token) = state.staff_token.as_deref() else {
+        return Redirect::to("/staff").into_response();
+    };
+    if staff_allowed(Some(token), &headers, None).is_err() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            render(&LoginPage {
+                clinic: &clinic,
+                failed: true,
+            }),
+        )
+            .into_response();
+    }
+    let cookie = format!(
+        "{STAFF_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+        form.token
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response()
+}
+
+fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut response = Html(html).into_response();
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
+            response
+        }
+        Err(err) => ApiError::Internal(err.into()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("say \"hi\", ok"), "\"say \"\"hi\"\", ok\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    }
+}
