@@ -118,6 +118,7 @@
     '.cc-contact .cc-call:hover{background:#912018}',
     '.cc-retry{margin-top:10px}',
     '.cc-chips{display:flex;flex-wrap:wrap;gap:6px}',
+    '.cc-chip{border-radius:18px}', // long suggestions wrap: a pill's round ends would crowd their first and last lines
     '.cc-feedback{display:flex;align-items:center;gap:6px;font-size:13px;color:#4b5263}',
     '.cc-feedback button{width:30px;height:30px;border:1px solid #d3d7de;border-radius:8px;background:#fff;color:#4b5263;',
     'display:flex;align-items:center;justify-content:center}',
@@ -136,7 +137,8 @@
     '.cc-send{width:44px;height:44px;border:0;border-radius:50%;background:' + A + ';color:' + onAccent + ';',
     'display:flex;align-items:center;justify-content:center}',
     '.cc-send[aria-disabled=true]{opacity:.55;cursor:default}',
-    '@media (max-width:480px){.cc-panel{top:0;right:0;bottom:0;left:0;width:100vw;max-width:none;height:100vh;height:100dvh;',
+    // Phones: the whole viewport (insets, not 100vw/100vh, which would slip under a page scrollbar).
+    '@media (max-width:480px){.cc-panel{top:0;right:0;bottom:0;left:0;width:auto;max-width:none;height:auto;',
     'max-height:none;border-radius:0}.cc-input{font-size:16px}}',
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
   ].join('\n');
@@ -267,6 +269,7 @@
   var transcript = []; // plain data of the visible transcript (no HTML)
   var clinic = null; // contact details from /api/welcome
   var pending = false, welcomed = false, lastQuestion = '';
+  var greeting = null; // the typing indicator while the greeting loads; a question does not wait for it
 
   function saveLog() {
     transcript = transcript.slice(-MAX_LOG);
@@ -281,9 +284,11 @@
   // --- rendering
   function scrollToEnd() { logEl.scrollTop = logEl.scrollHeight; }
   function reveal(node) {
-    // Long answers: show their start rather than their end.
-    if (node.offsetHeight > logEl.clientHeight - 24) logEl.scrollTop = node.offsetTop - 12;
-    else scrollToEnd();
+    // A reply is read from its start, with the question it answers above it when there is room;
+    // suggestions below may need a scroll.
+    var q = node.previousElementSibling, top = node.offsetTop - 12;
+    if (q && /cc-user/.test(q.className) && top - q.offsetTop < logEl.clientHeight / 3) top = q.offsetTop - 12;
+    logEl.scrollTop = Math.min(top, logEl.scrollHeight - logEl.clientHeight);
   }
   // Move focus somewhere sensible when the focused element is about to disappear.
   function refocus() {
@@ -430,19 +435,19 @@
   // --- conversation
   function welcome() {
     welcomed = true;
-    setPending(true);
-    var typing = showTyping();
+    var typing = greeting = showTyping();
     request('/api/welcome')
       .then(function (res) { return res.ok ? readJson(res) : null; })
       .catch(function () { return null; })
       .then(function (d) {
         typing.remove();
-        setPending(false);
         d = d && typeof d === 'object' ? d : null;
         if (d && d.clinic && typeof d.clinic === 'object') clinic = d.clinic;
-        var greeting = d && str(d.greeting).trim();
-        add({ role: 'bot', kind: 'smalltalk', text: greeting || 'Hi! How can I help you today?',
-          suggestions: d ? arr(d.suggestions).map(str).slice(0, 6) : [] }, !!greeting);
+        if (greeting !== typing) return; // the visitor asked before the greeting came: no greeting after the question
+        greeting = null;
+        var text = d && str(d.greeting).trim();
+        add({ role: 'bot', kind: 'smalltalk', text: text || 'Hi! How can I help you today?',
+          suggestions: d ? arr(d.suggestions).map(str).slice(0, 6) : [] }, !!text);
       });
   }
 
@@ -457,6 +462,7 @@
   function ask(q, isRetry) {
     q = str(q).trim().slice(0, 1000);
     if (!q || pending) return false;
+    if (greeting) { greeting.remove(); greeting = null; }
     lastQuestion = q;
     clearChips();
     if (!isRetry) add({ role: 'user', text: q }, true);
@@ -509,9 +515,19 @@
   }
 
   // --- open / close and keyboard
+  // On a phone the panel covers the page: the page must not scroll (or show its scrollbar) under it.
+  var PHONE = window.matchMedia && window.matchMedia('(max-width:480px)'), pageOverflow = null;
+  function lockPage() {
+    var s = document.documentElement.style, lock = !panel.hidden && PHONE && PHONE.matches;
+    if (lock && pageOverflow === null) { pageOverflow = s.overflow; s.overflow = 'hidden'; }
+    else if (!lock && pageOverflow !== null) { s.overflow = pageOverflow; pageOverflow = null; }
+  }
+  if (PHONE && PHONE.addEventListener) PHONE.addEventListener('change', lockPage);
+
   function open(focus) {
     if (panel.hidden) {
       panel.hidden = false;
+      lockPage();
       launcher.setAttribute('aria-expanded', 'true');
       store(K_OPEN, '1');
       if (!welcomed) welcome();
@@ -523,6 +539,7 @@
     if (panel.hidden) return;
     var inside = panel.contains(root.activeElement);
     panel.hidden = true;
+    lockPage();
     launcher.setAttribute('aria-expanded', 'false');
     store(K_OPEN, '0');
     if (inside) launcher.focus();
