@@ -165,8 +165,9 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut statement = connection
-            .prepare("SELECT question FROM turns WHERE at >= ?1 AND kind = 'fallback' ORDER BY at DESC")?;
+        let mut statement = connection.prepare(
+            "SELECT question FROM turns WHERE at >= ?1 AND kind = 'fallback' ORDER BY at DESC",
+        )?;
         let fallbacks = statement
             .query_map(params![since], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -20,6 +20,7 @@ pub const STOP_WORDS: &str = "a an the is are was were be been being am do does 
     usually typically generally normally expect take takes go going come well good best recommend recommended \
     feel feels feeling look looks seem seems make makes give gives see say says let put keep happen happens possible \
     able actually exactly now still ever even yet already mean means treat treated treating offer offers provide \
+    fix fixed fixing solve sort rid deal leave leaves left stop stops \
     provided available hi hello hey thank cheers dear anyone someone person people question questions \
     while whilst because though although again maybe perhaps whether each every other another same such only own \
     both either neither more most less least quite rather bit little lot much way ways time times try trying \
@@ -145,14 +146,21 @@ impl Analyzer<'_> {
                 let label = words[word_of_stem[i]..=word_of_stem[i + m.len - 1]].join(" ");
                 // Each content word of the phrase also stands for it, a little less: "cheeks"
                 // alone still answers "cheek fillers".
-                let parts: Vec<Form> = phrase
+                let content: Vec<usize> = (i..i + m.len)
+                    .filter(|&k| !is_stop_word(&words[word_of_stem[k]]) && !is_stop_word(&stems[k]))
+                    .collect();
+                let parts: Vec<Form> = content
                     .iter()
-                    .filter(|s| phrase.len() > 1 && !is_stop_word(s))
-                    .map(|s| Form {
-                        stems: vec![s.clone()],
+                    .filter(|_| m.len > 1)
+                    .map(|&k| Form {
+                        stems: vec![stems[k].clone()],
                         original: false,
                     })
                     .collect();
+                // A phrase made of question words ("does it work") says what is asked.
+                let asks = content
+                    .iter()
+                    .all(|&k| CUE_TABLE.single.contains(&stems[k]));
                 let mut forms = vec![Form {
                     stems: phrase,
                     original: true,
@@ -162,7 +170,7 @@ impl Analyzer<'_> {
                     original: false,
                 }));
                 forms.extend(parts);
-                self.push(&mut concepts, label, forms);
+                self.push(&mut concepts, label, forms, asks);
                 i += m.len;
                 continue;
             }
@@ -175,20 +183,20 @@ impl Analyzer<'_> {
                     stems: vec![stems[i].clone()],
                     original: true,
                 }];
-                self.push(&mut concepts, word.clone(), forms);
+                let asks = CUE_TABLE.single.contains(&stems[i]);
+                self.push(&mut concepts, word.clone(), forms, asks);
             }
             i += 1;
         }
         concepts
     }
 
-    fn push(&self, concepts: &mut Vec<Concept>, label: String, forms: Vec<Form>) {
+    /// `cue`: the visitor's own words say what is asked, not what about: "expecting mothers"
+    /// is a topic even though the lexicon links it to "pregnant".
+    fn push(&self, concepts: &mut Vec<Concept>, label: String, forms: Vec<Form>, cue: bool) {
         if concepts.iter().any(|c| c.forms[0] == forms[0]) {
             return;
         }
-        // A cue only when the visitor's own words are cue words: "expecting mothers" is a
-        // topic even though the lexicon links it to "pregnant".
-        let cue = forms[0].stems.iter().all(|s| CUE_TABLE.single.contains(s));
         let weight = self.weight(&forms);
         concepts.push(Concept {
             label,
