@@ -34,12 +34,7 @@ pub async fn chat(
         tokio::task::spawn_blocking(move || answerer.answer(&question, conversation.as_deref()))
             .await?;
     let latency = started.elapsed();
-    tracing::info!(
-        kind = reply.kind.as_str(),
-        sources = reply.sources.len(),
-        latency_us = latency.as_micros() as u64,
-        "answered"
-    );
+    tracing::Span::current().record("kind", reply.kind.as_str());
     state.recorder.turn(Turn {
         answer_id: reply.answer_id.clone(),
         conversation_id: reply.conversation_id.clone(),

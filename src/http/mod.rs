@@ -20,9 +20,10 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
+use tower_http::LatencyUnit;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::answer::Answerer;
 use crate::config::Config;
@@ -117,14 +118,22 @@ pub fn router(state: AppState) -> Router {
         .layer(cors(&state.allowed_origins))
         .layer(security_headers())
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // The matched route, never the raw path or query: those may carry visitors' text.
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("unmatched", |m| m.as_str());
-                tracing::info_span!("request", method = %request.method(), route)
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    // The matched route, never the raw path or query: those may carry visitors'
+                    // text. The chat handler fills in the answer's kind.
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", |m| m.as_str());
+                    let method = request.method();
+                    tracing::info_span!("request", %method, route, kind = tracing::field::Empty)
+                })
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
         )
         .with_state(state)
 }
