@@ -219,6 +219,16 @@ impl Generation {
             .collect()
     }
 
+    /// The best documents for a query, best first, without loading them.
+    pub fn search_addresses(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+        searcher.search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())
+    }
+
     pub fn passage(
         &self,
         searcher: &Searcher,

@@ -29,6 +29,15 @@ pub fn raw_analyzer() -> TextAnalyzer {
         .build()
 }
 
+thread_local! {
+    static STEMMER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(stemmed_analyzer());
+}
+
+/// The stemmed terms of `text`, with this thread's analyzer (built once per thread).
+pub fn stems(text: &str) -> Vec<String> {
+    STEMMER.with(|analyzer| terms(&mut analyzer.borrow_mut(), text))
+}
+
 /// The terms an analyzer makes of `text`, in order.
 pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut out = Vec::new();

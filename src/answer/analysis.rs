@@ -39,6 +39,8 @@ pub struct Form {
     pub stems: Vec<String>,
     /// The visitor's own words (after typo correction), not a lexicon alternative.
     pub original: bool,
+    /// Passages holding all of its stems at most (the rarest stem's count); 0: not in the corpus.
+    pub doc_freq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,13 +87,12 @@ pub struct Analyzer<'a> {
 
 impl Analyzer<'_> {
     pub fn analyze(&self, words: &[String]) -> Analysis {
-        let mut stemmer = text::stemmed_analyzer();
         let corrected = self.correct(words);
         let mut stems = Vec::with_capacity(corrected.len());
         // Stems per word, so phrase matches map back to words.
         let mut word_of_stem = Vec::with_capacity(corrected.len());
         for (i, word) in corrected.iter().enumerate() {
-            for stem in text::terms(&mut stemmer, word) {
+            for stem in text::stems(word) {
                 stems.push(stem);
                 word_of_stem.push(i);
             }
@@ -155,6 +156,7 @@ impl Analyzer<'_> {
                     .map(|&k| Form {
                         stems: vec![stems[k].clone()],
                         original: false,
+                        doc_freq: 0,
                     })
                     .collect();
                 // A phrase made of question words ("does it work") says what is asked.
@@ -164,10 +166,12 @@ impl Analyzer<'_> {
                 let mut forms = vec![Form {
                     stems: phrase,
                     original: true,
+                    doc_freq: 0,
                 }];
                 forms.extend(m.alternatives.iter().map(|a| Form {
                     stems: a.clone(),
                     original: false,
+                    doc_freq: 0,
                 }));
                 forms.extend(parts);
                 self.push(&mut concepts, label, forms, asks);
@@ -182,6 +186,7 @@ impl Analyzer<'_> {
                 let forms = vec![Form {
                     stems: vec![stems[i].clone()],
                     original: true,
+                    doc_freq: 0,
                 }];
                 let asks = CUE_TABLE.single.contains(&stems[i]);
                 self.push(&mut concepts, word.clone(), forms, asks);
@@ -193,9 +198,17 @@ impl Analyzer<'_> {
 
     /// `cue`: the visitor's own words say what is asked, not what about: "expecting mothers"
     /// is a topic even though the lexicon links it to "pregnant".
-    fn push(&self, concepts: &mut Vec<Concept>, label: String, forms: Vec<Form>, cue: bool) {
+    fn push(&self, concepts: &mut Vec<Concept>, label: String, mut forms: Vec<Form>, cue: bool) {
         if concepts.iter().any(|c| c.forms[0] == forms[0]) {
             return;
+        }
+        for form in &mut forms {
+            form.doc_freq = form
+                .stems
+                .iter()
+                .map(|s| self.frequencies.doc_freq(s))
+                .min()
+                .unwrap_or(0);
         }
         let weight = self.weight(&forms);
         concepts.push(Concept {
@@ -211,14 +224,7 @@ impl Analyzer<'_> {
     fn weight(&self, forms: &[Form]) -> f32 {
         let n = self.frequencies.num_docs().max(1) as f32;
         let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-        let df_of = |form: &Form| {
-            form.stems
-                .iter()
-                .map(|s| self.frequencies.doc_freq(s))
-                .min()
-                .unwrap_or(0) as f32
-        };
-        let best = forms.iter().map(df_of).fold(0.0f32, f32::max);
+        let best = forms.iter().map(|f| f.doc_freq).max().unwrap_or(0) as f32;
         idf(best).max(0.2)
     }
 }

@@ -1,16 +1,15 @@
 //! Sentence choice: from the retrieved passages, the sentence that answers the question's
 //! concepts and intent, with its close neighbours; or one line per topic when different
 //! sections hold different facts ("how many sessions?": 4-6 for cellulite, 6-8 for hair loss);
-//! or nothing, when no passage covers what was asked. Pure over plain data.
+//! or nothing, when no passage covers what was asked. Pure over plain data: passages come
+//! already analysed ([`Analysed`]), so choosing is lookups and arithmetic.
 
-use std::collections::HashSet;
-
-use tantivy::tokenizer::TextAnalyzer;
+use std::sync::Arc;
 
 use super::analysis::{Analysis, Concept};
-use super::intent::{self, Intent};
+use super::intent::Intent;
+use super::passages::{Analysed, Sentence, Stems};
 use crate::index::StoredPassage;
-use crate::text;
 
 /// An answer is at most about this long.
 pub const MAX_ANSWER_CHARS: usize = 400;
@@ -23,7 +22,17 @@ const MIN_COVERAGE: f32 = 0.7;
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub score: f32,
-    pub passage: StoredPassage,
+    pub analysed: Arc<Analysed>,
+}
+
+impl Candidate {
+    pub fn passage(&self) -> &StoredPassage {
+        &self.analysed.passage
+    }
+
+    fn sentence(&self, index: usize) -> &Sentence {
+        &self.analysed.sentences[index]
+    }
 }
 
 /// What answers one topic: sentences from one passage, best first.
@@ -44,8 +53,6 @@ pub enum Choice {
 struct Scored {
     candidate: usize,
     sentence: usize,
-    text: String,
-    stems: HashSet<String>,
     score: f32,
     coverage: f32,
     topic: f32,
@@ -54,7 +61,7 @@ struct Scored {
     evidence: f32,
 }
 
-pub fn choose(analysis: &Analysis, candidates: &[Candidate], stemmer: &mut TextAnalyzer) -> Choice {
+pub fn choose(analysis: &Analysis, candidates: &[Candidate]) -> Choice {
     let total: f32 = analysis.concepts.iter().map(|c| c.weight).sum();
     if candidates.is_empty() || total <= 0.0 {
         return Choice::NotFound;
@@ -64,15 +71,16 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], stemmer: &mut TextA
         .map(|c| c.score)
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
+    let query = QueryStems::new(&analysis.concepts);
     let mut scored = Vec::new();
     for (index, candidate) in candidates.iter().enumerate() {
         scored.extend(score_passage(
             analysis,
+            &query,
             index,
             candidate,
             candidate.score / top,
             total,
-            stemmer,
         ));
     }
     let topic_total: f32 = analysis.topics().map(|c| c.weight).sum();
@@ -93,13 +101,13 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], stemmer: &mut TextA
     let Some(best) = scored.first() else {
         return Choice::NotFound;
     };
-    let mut lines = vec![line(best, &scored)];
+    let mut lines = vec![line(best, &scored, candidates)];
     // Several topics only when the question names none, or names only what a whole article
     // is about ("how many mesotherapy sessions?"): then its sections' facts all apply.
     let scope = if topic_total <= 0.0 {
         Some(None)
     } else if best.local < 0.5 * topic_total {
-        Some(Some(candidates[best.candidate].passage.slug.as_str()))
+        Some(Some(candidates[best.candidate].passage().slug.as_str()))
     } else {
         None
     };
@@ -129,56 +137,45 @@ fn differs_by_topic(intent: Intent) -> bool {
 
 fn score_passage(
     analysis: &Analysis,
+    query: &QueryStems,
     index: usize,
     candidate: &Candidate,
     retrieval: f32,
     total: f32,
-    stemmer: &mut TextAnalyzer,
 ) -> Vec<Scored> {
-    let passage = &candidate.passage;
-    let heading: HashSet<String> = text::terms(stemmer, &passage.heading).into_iter().collect();
-    let title: HashSet<String> = text::terms(stemmer, &passage.title).into_iter().collect();
-    let sentences: Vec<&str> = text::sentences(&passage.text);
-    let sentence_stems: Vec<HashSet<String>> = sentences
-        .iter()
-        .map(|s| text::terms(stemmer, s).into_iter().collect())
-        .collect();
-    let whole: HashSet<String> = sentence_stems.iter().flatten().cloned().collect();
+    let passage = &candidate.analysed;
     let heading_cue = analysis
         .intents
         .iter()
-        .any(|i| intent::heading_cue(*i, &passage.heading));
-    let mut out = Vec::with_capacity(sentences.len());
-    for (i, sentence) in sentences.iter().enumerate() {
-        let stems = &sentence_stems[i];
+        .any(|i| passage.heading_cues[i.index()]);
+    // Per passage, once: which of the question's stems its heading, title and text hold.
+    let heading = query.found_in(&passage.heading);
+    let title = query.found_in(&passage.title);
+    let whole = query.found_in(&passage.whole);
+    let mut out = Vec::with_capacity(passage.sentences.len());
+    for (i, sentence) in passage.sentences.iter().enumerate() {
+        let here_set = query.found_in(&sentence.stems);
         let (mut near, mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0, 0.0);
-        for concept in &analysis.concepts {
-            let here = presence(concept, stems);
-            let found = here
-                .max(0.5 * presence(concept, &heading))
-                .max(0.45 * presence(concept, &whole))
-                .max(0.35 * presence(concept, &title));
-            near += concept.weight * found;
-            let somewhere = here
-                .max(presence(concept, &heading))
-                .max(presence(concept, &whole))
-                .max(0.8 * presence(concept, &title));
+        for (concept, forms) in analysis.concepts.iter().zip(&query.concepts) {
+            let here = presence(forms, here_set);
+            let heading = presence(forms, heading);
+            let whole = presence(forms, whole);
+            let title = presence(forms, title);
+            near += concept.weight * here.max(0.5 * heading).max(0.45 * whole).max(0.35 * title);
+            let in_passage = here.max(heading).max(whole);
+            let somewhere = in_passage.max(0.8 * title);
             anywhere += concept.weight * somewhere;
             if !concept.cue {
                 topic += concept.weight * somewhere;
-                local += concept.weight
-                    * here
-                        .max(presence(concept, &heading))
-                        .max(presence(concept, &whole));
+                local += concept.weight * in_passage;
             }
         }
-        let evidence = evidence(&analysis.intents, sentence, stems);
-        let words = sentence.split_whitespace().count();
+        let evidence = evidence(&analysis.intents, sentence);
         let mut penalty = 0.0;
-        if sentence.ends_with(':') || sentence.ends_with('?') {
+        if sentence.text.ends_with(':') || sentence.text.ends_with('?') {
             penalty += 0.6;
         }
-        if words < 5 {
+        if sentence.words < 5 {
             penalty += 0.3;
         }
         let score = 2.0 * near / total
@@ -189,8 +186,6 @@ fn score_passage(
         out.push(Scored {
             candidate: index,
             sentence: i,
-            text: sentence.to_string(),
-            stems: stems.clone(),
             score,
             coverage: anywhere / total,
             topic,
@@ -201,30 +196,97 @@ fn score_passage(
     out
 }
 
-/// 1 when the visitor's own words are in `stems`, a little less for a lexicon alternative.
+/// The question's distinct stems, numbered, so a set of them is one `u128` and a form's
+/// presence in a sentence is a mask test instead of string lookups.
+struct QueryStems<'a> {
+    stems: Vec<&'a str>,
+    /// Per concept, its forms as masks.
+    concepts: Vec<Vec<FormMask>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FormMask {
+    mask: u128,
+    len: u32,
+    original: bool,
+}
+
+impl<'a> QueryStems<'a> {
+    fn new(concepts: &'a [Concept]) -> QueryStems<'a> {
+        let mut stems: Vec<&'a str> = Vec::new();
+        let mut masks = Vec::with_capacity(concepts.len());
+        for concept in concepts {
+            let mut forms = Vec::with_capacity(concept.forms.len());
+            // Ways of saying it that no passage uses cannot be found in one either.
+            for form in concept
+                .forms
+                .iter()
+                .filter(|f| f.original || f.doc_freq > 0)
+            {
+                let mut mask = 0u128;
+                for stem in &form.stems {
+                    let id = match stems.iter().position(|s| *s == stem.as_str()) {
+                        Some(id) => id,
+                        None if stems.len() < 128 => {
+                            stems.push(stem);
+                            stems.len() - 1
+                        }
+                        // Past 128 distinct stems a form cannot be told apart: leave it out.
+                        None => {
+                            mask = 0;
+                            break;
+                        }
+                    };
+                    mask |= 1 << id;
+                }
+                if mask != 0 {
+                    let len = mask.count_ones();
+                    forms.push(FormMask {
+                        mask,
+                        len,
+                        original: form.original,
+                    });
+                }
+            }
+            masks.push(forms);
+        }
+        QueryStems {
+            stems,
+            concepts: masks,
+        }
+    }
+
+    fn found_in(&self, set: &Stems) -> u128 {
+        self.stems
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| set.contains(s))
+            .fold(0, |mask, (id, _)| mask | 1 << id)
+    }
+}
+
 /// How well a sentence answers what is asked: the first (most specific) intent counts most.
-fn evidence(intents: &[Intent], sentence: &str, stems: &HashSet<String>) -> f32 {
-    let stems: Vec<String> = stems.iter().cloned().collect();
+fn evidence(intents: &[Intent], sentence: &Sentence) -> f32 {
     let (mut sum, mut weights) = (0.0, 0.0);
     for (rank, intent) in intents.iter().enumerate() {
         let weight = if rank == 0 { 1.0 } else { 0.5 };
-        sum += weight * intent::evidence(*intent, sentence, &stems);
+        sum += weight * sentence.evidence[intent.index()];
         weights += weight;
     }
     if weights > 0.0 { sum / weights } else { 0.0 }
 }
 
-/// Part of a phrase counts for part: "cheeks" alone for "cheek fillers" is half a match.
-fn presence(concept: &Concept, stems: &HashSet<String>) -> f32 {
-    concept
-        .forms
+/// 1 when the visitor's own words are in the set, a little less for a lexicon alternative;
+/// part of a phrase counts for part: "cheeks" alone for "cheek fillers" is half a match.
+fn presence(forms: &[FormMask], found: u128) -> f32 {
+    forms
         .iter()
         .map(|f| {
-            let found = f.stems.iter().filter(|s| stems.contains(*s)).count();
-            let share = match found {
+            let hits = (f.mask & found).count_ones();
+            let share = match hits {
                 0 => 0.0,
-                n if n == f.stems.len() => 1.0,
-                n => 0.6 * n as f32 / f.stems.len() as f32,
+                n if n == f.len => 1.0,
+                n => 0.6 * n as f32 / f.len as f32,
             };
             share * if f.original { 1.0 } else { 0.85 }
         })
@@ -232,23 +294,24 @@ fn presence(concept: &Concept, stems: &HashSet<String>) -> f32 {
 }
 
 /// The best sentence first, then the passage's other sentences that also answer, in order.
-fn line(best: &Scored, scored: &[Scored]) -> Line {
-    let mut sentences = vec![best.text.clone()];
-    let mut length = best.text.len();
+fn line(best: &Scored, scored: &[Scored], candidates: &[Candidate]) -> Line {
+    let text = |s: &Scored| &candidates[s.candidate].sentence(s.sentence).text;
+    let mut sentences = vec![text(best).clone()];
+    let mut length = text(best).len();
     let mut support: Vec<&Scored> = scored
         .iter()
         .filter(|s| s.candidate == best.candidate && s.sentence != best.sentence)
         .filter(|s| {
-            s.score >= 0.75 * best.score && !s.text.ends_with(':') && !s.text.ends_with('?')
+            s.score >= 0.75 * best.score && !text(s).ends_with(':') && !text(s).ends_with('?')
         })
         .collect();
     support.sort_by_key(|s| s.sentence);
     for s in support {
-        if sentences.len() >= MAX_SENTENCES || length + s.text.len() + 1 > MAX_ANSWER_CHARS {
+        if sentences.len() >= MAX_SENTENCES || length + text(s).len() + 1 > MAX_ANSWER_CHARS {
             break;
         }
-        length += s.text.len() + 1;
-        sentences.push(s.text.clone());
+        length += text(s).len() + 1;
+        sentences.push(text(s).clone());
     }
     Line {
         candidate: best.candidate,
@@ -267,9 +330,10 @@ fn other_topics(
     candidates: &[Candidate],
 ) -> Vec<Line> {
     let section = |s: &Scored| {
-        let p = &candidates[s.candidate].passage;
-        (p.slug.clone(), p.section_ord)
+        let p = candidates[s.candidate].passage();
+        (p.slug.as_str(), p.section_ord)
     };
+    let sentence = |s: &Scored| candidates[s.candidate].sentence(s.sentence);
     let mut chosen: Vec<&Scored> = vec![best];
     for s in scored {
         if chosen.len() >= MAX_LINES {
@@ -277,21 +341,21 @@ fn other_topics(
         }
         let close = s.score >= 0.8 * best.score
             && s.evidence >= 0.5
-            && intent::evidence(intent, &s.text, &[]) >= 0.5
+            && sentence(s).evidence[intent.index()] >= 0.5
             && s.coverage >= MIN_COVERAGE;
         let same_topic = s.topic + 1e-3 >= best.topic;
         let new_section = chosen.iter().all(|c| section(c) != section(s))
-            && article.is_none_or(|a| candidates[s.candidate].passage.slug == a);
+            && article.is_none_or(|a| candidates[s.candidate].passage().slug == a);
         // A general section (safety, aftercare, comparisons) is not one of the topics.
-        let heading = &candidates[s.candidate].passage.heading;
-        let general = ALL_INTENTS
-            .iter()
-            .any(|i| *i != intent && intent::heading_cue(*i, heading));
+        let cues = &candidates[s.candidate].analysed.heading_cues;
+        let general = ALL_INTENTS.iter().any(|i| *i != intent && cues[i.index()]);
         if close
             && same_topic
             && new_section
             && !general
-            && chosen.iter().all(|c| different_facts(c, s))
+            && chosen
+                .iter()
+                .all(|c| different_facts(sentence(c), sentence(s)))
         {
             chosen.push(s);
         }
@@ -301,26 +365,19 @@ fn other_topics(
         .skip(1)
         .map(|s| Line {
             candidate: s.candidate,
-            sentences: vec![s.text.clone()],
+            sentences: vec![sentence(s).text.clone()],
             score: s.score,
         })
         .collect()
 }
 
 /// Two sentences state different facts when their numbers differ or their words mostly do.
-fn different_facts(a: &Scored, b: &Scored) -> bool {
-    let numbers = |s: &Scored| {
+fn different_facts(a: &Sentence, b: &Sentence) -> bool {
+    fn numbers(s: &Sentence) -> Vec<&str> {
         s.stems
             .iter()
             .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
-            .cloned()
-            .collect::<HashSet<_>>()
-    };
-    let (na, nb) = (numbers(a), numbers(b));
-    if na != nb {
-        return true;
+            .collect()
     }
-    let shared = a.stems.intersection(&b.stems).count() as f32;
-    let union = a.stems.union(&b.stems).count().max(1) as f32;
-    shared / union < 0.5
+    numbers(a) != numbers(b) || a.stems.overlap(&b.stems) < 0.5
 }

@@ -11,6 +11,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use crate::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum Intent {
     Cost,
     Logistics,
@@ -26,6 +27,30 @@ pub enum Intent {
     HowItWorks,
     Results,
     Definition,
+}
+
+impl Intent {
+    pub const COUNT: usize = 14;
+    pub const ALL: [Intent; Intent::COUNT] = [
+        Intent::Cost,
+        Intent::Logistics,
+        Intent::Count,
+        Intent::Duration,
+        Intent::Pain,
+        Intent::SideEffects,
+        Intent::Preparation,
+        Intent::Aftercare,
+        Intent::Comparison,
+        Intent::Suitability,
+        Intent::Areas,
+        Intent::HowItWorks,
+        Intent::Results,
+        Intent::Definition,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// Cue phrases per intent, in plain words; stemmed once at start.

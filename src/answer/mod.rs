@@ -7,6 +7,7 @@ pub mod choose;
 pub mod context;
 pub mod intent;
 pub mod lexicon;
+pub mod passages;
 pub mod question;
 mod reply;
 pub mod safety;
@@ -24,6 +25,7 @@ use analysis::{Analysis, Analyzer, Frequencies};
 use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
+use passages::PassageCache;
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Source};
 use spell::Speller;
@@ -45,6 +47,7 @@ struct Knowledge {
     generation: Arc<Generation>,
     speller: Speller,
     starters: Vec<String>,
+    passages: PassageCache,
 }
 
 pub struct Answerer {
@@ -148,18 +151,17 @@ impl Answerer {
         if let Some(previous) = self.memory.last(&conversation_id) {
             previous.complete(&mut analysis);
         }
-        let candidates = match retrieve(&knowledge.generation, &searcher, &analysis) {
+        let candidates = match retrieve(&knowledge, &searcher, &analysis) {
             Ok(candidates) => candidates,
             Err(err) => {
                 tracing::error!("search failed: {err}");
                 Vec::new()
             }
         };
-        let mut stemmer = crate::text::stemmed_analyzer();
         let choice = if analysis.concepts.is_empty() {
             Choice::NotFound
         } else {
-            choose::choose(&analysis, &candidates, &mut stemmer)
+            choose::choose(&analysis, &candidates)
         };
         match choice {
             Choice::Lines(lines) => {
@@ -242,6 +244,7 @@ impl Knowledge {
             generation,
             speller,
             starters,
+            passages: PassageCache::default(),
         })
     }
 }
@@ -263,20 +266,26 @@ impl Frequencies for SearcherFrequencies<'_> {
 }
 
 fn retrieve(
-    generation: &Generation,
+    knowledge: &Knowledge,
     searcher: &tantivy::Searcher,
     analysis: &Analysis,
 ) -> tantivy::Result<Vec<Candidate>> {
     if analysis.concepts.is_empty() {
         return Ok(Vec::new());
     }
+    let generation = &knowledge.generation;
     let query = build_query(generation, analysis);
-    let hits = generation.search(searcher, &query, CANDIDATES)?;
-    Ok(hits
-        .into_iter()
-        .filter(|(_, p)| !p.text.is_empty())
-        .map(|(score, passage)| Candidate { score, passage })
-        .collect())
+    let hits = generation.search_addresses(searcher, &query, CANDIDATES)?;
+    let mut candidates = Vec::with_capacity(hits.len());
+    for (score, address) in hits {
+        let analysed = knowledge
+            .passages
+            .get_or_load(address, || generation.passage(searcher, address))?;
+        if !analysed.passage.text.is_empty() {
+            candidates.push(Candidate { score, analysed });
+        }
+    }
+    Ok(candidates)
 }
 
 /// Heading matches weigh this much more than body matches.
@@ -290,7 +299,12 @@ fn build_query(generation: &Generation, analysis: &Analysis) -> BooleanQuery {
     let fields = &generation.fields;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for concept in &analysis.concepts {
-        for form in &concept.forms {
+        // A way of saying it that no passage uses cannot match; leave it out of the query.
+        for form in concept
+            .forms
+            .iter()
+            .filter(|f| f.original || f.doc_freq > 0)
+        {
             let boost = if form.original {
                 1.0
             } else {

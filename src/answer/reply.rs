@@ -127,7 +127,7 @@ pub fn answer(
     generation: &Generation,
     conversation_id: String,
 ) -> Reply {
-    let passage = |line: &Line| &candidates[line.candidate].passage;
+    let passage = |line: &Line| candidates[line.candidate].passage();
     let text = if lines.len() == 1 {
         let first = passage(&lines[0]);
         list_context(first, generation).unwrap_or_else(|| lines[0].sentences.join(" "))
