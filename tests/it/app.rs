@@ -73,6 +73,11 @@ pub async fn spawn_with(files: &[&str], adjust: impl FnOnce(&mut Config)) -> App
 }
 
 impl App {
+    /// The app's corpus folder, for tests that add or remove articles and reindex.
+    pub fn corpus(&self) -> std::path::PathBuf {
+        self._dir.path().join("corpus")
+    }
+
     /// Asks one question; returns the status and the JSON body.
     pub async fn chat(&self, body: Value) -> (u16, Value) {
         let response = self

@@ -6,4 +6,5 @@ mod app;
 mod bad_input;
 mod contract;
 mod corpus;
+mod robust;
 mod staff;
