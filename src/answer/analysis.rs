@@ -116,7 +116,7 @@ impl Analyzer<'_> {
     fn correct(&self, words: &[String]) -> Vec<String> {
         let mut out = Vec::with_capacity(words.len());
         for word in words {
-            if is_stop_word(word) {
+            if is_stop_word(word) || self.known_stem(word) {
                 out.push(word.clone());
                 continue;
             }
@@ -130,6 +130,14 @@ impl Analyzer<'_> {
             }
         }
         out
+    }
+
+    /// Another form of a word the corpus or the lexicon knows is no typo: "injected" when the
+    /// article says "injecting" must not become "infected".
+    fn known_stem(&self, word: &str) -> bool {
+        text::stems(word).first().is_some_and(|stem| {
+            self.lexicon.knows_stem(stem) || self.frequencies.doc_freq(stem) > 0
+        })
     }
 
     fn concepts(&self, words: &[String], stems: &[String], word_of_stem: &[usize]) -> Vec<Concept> {

@@ -54,6 +54,8 @@ pub struct Lexicon {
     by_first: HashMap<String, Vec<Entry>>,
     /// Every word the lexicon knows, unstemmed: not typos.
     words: Vec<String>,
+    /// Every stem of every term.
+    stems: std::collections::HashSet<String>,
 }
 
 impl Lexicon {
@@ -138,7 +140,17 @@ impl Lexicon {
         }
         words.sort();
         words.dedup();
-        Ok(Lexicon { by_first, words })
+        let stems = by_first
+            .values()
+            .flatten()
+            .flat_map(|e| e.stems.iter().chain(e.alternatives.iter().flatten()))
+            .cloned()
+            .collect();
+        Ok(Lexicon {
+            by_first,
+            words,
+            stems,
+        })
     }
 
     /// The longest lexicon phrases in `stems`, left to right, not overlapping.
@@ -163,6 +175,11 @@ impl Lexicon {
             }
         }
         found
+    }
+
+    /// Whether any lexicon term holds this stem.
+    pub fn knows_stem(&self, stem: &str) -> bool {
+        self.stems.contains(stem)
     }
 
     /// Every unstemmed word the lexicon mentions.

@@ -49,17 +49,39 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
 }
 
-/// Lowercase words with inner apostrophes kept ("can't"), at most [`MAX_WORDS`] of them.
+/// Lowercase words with inner apostrophes kept ("i'm"), at most [`MAX_WORDS`] of them; a
+/// negative contraction becomes its two words ("shouldn't" -> "should not", "won't" ->
+/// "will not"), so "not" is seen however it was written.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+    let mut out = Vec::new();
+    let pieces = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .map(|w| {
             w.trim_matches(|c| c == '\'' || c == '’')
                 .replace('’', "'")
                 .to_lowercase()
         })
-        .filter(|w| !w.is_empty())
-        .take(MAX_WORDS)
-        .collect()
+        .filter(|w| !w.is_empty());
+    for word in pieces {
+        if out.len() >= MAX_WORDS {
+            break;
+        }
+        match word.strip_suffix("n't") {
+            Some(base) => {
+                let base = match base {
+                    "wo" => "will",
+                    "ca" => "can",
+                    "sha" => "shall",
+                    other => other,
+                };
+                out.push(base.to_string());
+                out.push("not".to_string());
+            }
+            None => out.push(word),
+        }
+    }
+    out.truncate(MAX_WORDS);
+    out
 }
 
 #[cfg(test)]
@@ -101,7 +123,9 @@ mod tests {
     fn words_keep_contractions_and_drop_punctuation() {
         assert_eq!(
             words("What's the price (approx.)? I can’t tell"),
-            ["what's", "the", "price", "approx", "i", "can't", "tell"]
+            [
+                "what's", "the", "price", "approx", "i", "can", "not", "tell"
+            ]
         );
     }
 }

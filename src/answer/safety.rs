@@ -4,7 +4,7 @@
 
 /// Signs that need a clinician now, whoever is asking and however it is phrased.
 const ALWAYS_URGENT: &[&[&str]] = &[
-    &["can't", "breathe"],
+    &["can", "not", "breathe"],
     &["cannot", "breathe"],
     &["cant", "breathe"],
     &["difficulty", "breathing"],
@@ -22,7 +22,7 @@ const ALWAYS_URGENT: &[&[&str]] = &[
     &["lost", "vision"],
     &["blurred", "vision"],
     &["blurry", "vision"],
-    &["can't", "see"],
+    &["can", "not", "see"],
     &["vision", "loss"],
     &["throat", "closing"],
     &["seizure"],
@@ -40,6 +40,8 @@ const WARNING_SIGNS: &[&[&str]] = &[
     &["spreading"],
     &["red", "streaks"],
     &["hot", "to", "touch"],
+    &["hot"],
+    &["burning", "up"],
     &["dizzy"],
     &["faint"],
     &["vomiting"],
@@ -77,8 +79,7 @@ const COLOURS: [&str; 9] = [
 const COLOUR_CHANGE: [&str; 6] = ["turning", "turned", "gone", "going", "become", "becoming"];
 const NEGATIONS: [&str; 6] = ["no", "not", "without", "don't", "dont", "never"];
 /// Words that show the person is describing what is happening to them.
-const REPORTING: [&str; 14] = [
-    "i",
+const REPORTING: [&str; 13] = [
     "i'm",
     "im",
     "i've",
@@ -120,7 +121,29 @@ pub fn is_urgent(words: &[String]) -> bool {
 }
 
 fn reporting(words: &[String]) -> bool {
+    const FIRST_PERSON_VERBS: [&str; 12] = [
+        "have",
+        "had",
+        "feel",
+        "felt",
+        "am",
+        "got",
+        "get",
+        "developed",
+        "noticed",
+        "woke",
+        "see",
+        "think",
+    ];
+    // "I have…" reports; "can I have…" asks.
+    const MODALS: [&str; 8] = [
+        "can", "could", "should", "may", "will", "would", "shall", "do",
+    ];
+    let asked = |at: usize| at > 0 && MODALS.contains(&words[at - 1].as_str());
     words.iter().any(|w| REPORTING.contains(&w.as_str()))
+        || (0..words.len().saturating_sub(1)).any(|at| {
+            words[at] == "i" && FIRST_PERSON_VERBS.contains(&words[at + 1].as_str()) && !asked(at)
+        })
 }
 
 fn find(words: &[String], phrase: &[&str]) -> Option<usize> {
@@ -226,6 +249,9 @@ mod tests {
         )));
         assert!(is_urgent(&words("I can't breathe properly")));
         assert!(is_urgent(&words(
+            "my face is swollen and hot since the treatment"
+        )));
+        assert!(is_urgent(&words(
             "the skin around the area is turning white"
         )));
         assert!(is_urgent(&words(
@@ -241,6 +267,9 @@ mod tests {
             "I have no fever but some bruising, is that normal?"
         )));
         assert!(!is_urgent(&words("Does it hurt?")));
+        assert!(!is_urgent(&words(
+            "Can I have a hot bath after the treatment?"
+        )));
     }
 
     #[test]
