@@ -171,7 +171,17 @@ fn score_passage(
             }
         }
         let evidence = evidence(&analysis.intents, sentence);
-        let mut penalty = 0.0;
+        // "What is microneedling?" is best answered by a sentence about it, not one that
+        // mentions it in passing.
+        let defines = matches!(
+            analysis.primary_intent(),
+            Some(Intent::Definition | Intent::HowItWorks)
+        ) && sentence.first.as_deref().is_some_and(|first| {
+            analysis
+                .topics()
+                .any(|c| c.forms[0].stems.first().is_some_and(|s| s == first))
+        });
+        let mut penalty = if defines { -0.5 } else { 0.0 };
         if sentence.text.ends_with(':') || sentence.text.ends_with('?') {
             penalty += 0.6;
         }

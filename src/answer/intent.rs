@@ -590,13 +590,16 @@ pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
         ),
         Intent::HowItWorks => score(has(&WORK_WORDS), false),
         Intent::Results => score(has(&RESULT_WORDS), false),
-        Intent::Definition => score(
-            words.len() > 6
-                && (lower.contains(" is a ")
-                    || lower.contains(" is an ")
-                    || lower.contains(" involves ")),
-            false,
-        ),
+        Intent::Definition => {
+            // "X is a…", "Dermal fillers are…", "Microneedling uses…": a verb of being or
+            // doing early in the sentence, after its subject.
+            const DEFINING: [&str; 6] = ["is", "are", "involves", "uses", "means", "refers"];
+            let early = words.iter().skip(1).take(3).any(|w| DEFINING.contains(w));
+            score(
+                words.len() > 6 && early,
+                words.len() > 6 && lower.contains(" is a "),
+            )
+        }
     }
 }
 

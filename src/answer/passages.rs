@@ -54,6 +54,8 @@ pub struct Sentence {
     /// Evidence for each intent, by [`Intent::index`].
     pub evidence: [f32; Intent::COUNT],
     pub words: usize,
+    /// The sentence's first stem: its subject, often ("Microneedling is…").
+    pub first: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +80,7 @@ impl Analysed {
                 let evidence = Intent::ALL.map(|i| intent::evidence(i, sentence, &stems));
                 Sentence {
                     text: sentence.to_string(),
+                    first: stems.first().map(|s| s.clone().into_boxed_str()),
                     words: sentence.split_whitespace().count(),
                     stems: Stems::from_vec(stems),
                     evidence,
