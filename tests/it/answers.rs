@@ -325,3 +325,87 @@ async fn with_several_articles_answers_never_mix_up_treatments() {
         "mesotherapy facts in a microneedling answer: {text}"
     );
 }
+
+#[tokio::test]
+async fn each_article_answers_in_its_own_words_when_several_are_loaded() {
+    let app = spawn_app(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
+    check(
+        &app,
+        &[
+            (
+                "what are dermal fillers",
+                "answer",
+                &["soft, clear gels"],
+                None,
+            ),
+            (
+                "what is a chemical peel",
+                "answer",
+                &["solution of acids"],
+                None,
+            ),
+            (
+                "how long do cheek fillers last",
+                "answer",
+                &["18 months"],
+                None,
+            ),
+            (
+                "is a peel safe when pregnant?",
+                "answer",
+                &["pregnant"],
+                Some("preparing for your peel"),
+            ),
+            (
+                "aftercare after microneedling",
+                "answer",
+                &["spf 50"],
+                Some("aftercare"),
+            ),
+            (
+                "what's the recovery like after a chemical peel",
+                "answer",
+                &["5-7 days"],
+                None,
+            ),
+            (
+                "who shouldn't get mesotherapy",
+                "answer",
+                &["pregnant or nursing"],
+                Some("candidate"),
+            ),
+            (
+                "what vitamins are injected",
+                "answer",
+                &["vitamins"],
+                Some("what is mesotherapy"),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_follow_up_about_another_treatment_keeps_the_question() {
+    let app = spawn_app(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
+    let reply = app
+        .conversation(&["How long do lip fillers last?", "and in the cheeks?"])
+        .await;
+    assert!(answer_text(&reply).contains("18 months"), "{reply}");
+    let reply = app
+        .conversation(&["does microneedling hurt?", "and chemical peels?"])
+        .await;
+    assert!(answer_text(&reply).contains("sting"), "{reply}");
+}
+
+#[tokio::test]
+async fn heat_and_swelling_reported_after_treatment_is_urgent_but_a_question_about_a_hot_bath_is_not()
+ {
+    let app = spawn_app(&[SHIPPED]).await;
+    let reply = app
+        .ask("my face is really swollen and hot since the treatment yesterday")
+        .await;
+    assert_eq!(reply["kind"], "urgent", "{reply}");
+    let reply = app.ask("can I have a hot bath after mesotherapy?").await;
+    assert_ne!(reply["kind"], "urgent", "{reply}");
+}
