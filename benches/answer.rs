@@ -6,10 +6,10 @@
 //! cargo bench --bench answer -- 'build/'          # index builds only
 //! ```
 //!
-//! - `answer/{shipped,generated-10k}`: `Answerer::answer` over a rotating mix of 60 visitor
-//!   questions (sessions, downtime, pain, side effects, preparation, aftercare, cost, typos,
-//!   greetings, urgent messages, nonsense), one question per iteration; the throughput is
-//!   questions per second.
+//! - `answer/{shipped,generated-10k}`: `Answerer::answer` over a rotating mix of 59 visitor
+//!   questions (`support/questions.txt`: sessions, downtime, pain, side effects, preparation,
+//!   aftercare, cost, typos, greetings, urgent messages, nonsense), one question per iteration;
+//!   the throughput is questions per second.
 //! - `answer-kind/{corpus}/{kind}`: the same split by kind of question, to see which path is slow.
 //! - `build/{1k,10k}`: `index::build` of a generated corpus, in articles/s and bytes/s.
 //!
@@ -31,123 +31,25 @@ use tempfile::TempDir;
 
 const SEED: u64 = 7;
 
-/// What a visitor might type, grouped by kind; `answer/*` rotates through all of them.
-const QUESTIONS: &[(&str, &[&str])] = &[
-    (
-        "sessions",
-        &[
-            "How many sessions will I need for hair loss?",
-            "how many treatments for cellulite",
-            "How many sessions of microneedling do I need for acne scars?",
-            "how often do i need to come back",
-            "How many sessions for pigmentation?",
-        ],
-    ),
-    (
-        "downtime",
-        &[
-            "What is the downtime?",
-            "how long is the recovery after laser resurfacing",
-            "Can I go back to work the next day?",
-            "how long does the redness last",
-            "Is there any recovery period?",
-        ],
-    ),
-    (
-        "pain",
-        &[
-            "Does it hurt?",
-            "is mesotherapy painful",
-            "Will I need numbing cream?",
-            "how painful is HIFU on the jawline",
-            "does the injection sting",
-        ],
-    ),
-    (
-        "side-effects",
-        &[
-            "What are the side effects of mesotherapy?",
-            "Is it safe?",
-            "can it cause bruising or swelling",
-            "What are the risks of a thread lift?",
-            "will I get scarring",
-        ],
-    ),
-    (
-        "prep-aftercare",
-        &[
-            "How should I prepare for my appointment?",
-            "Can I drink alcohol before the treatment?",
-            "should i stop retinol before a peel",
-            "What aftercare do I need?",
-            "when can i wear makeup again",
-            "Can I go to the gym after treatment?",
-            "do i need sunscreen afterwards",
-        ],
-    ),
-    (
-        "cost-results",
-        &[
-            "How much does it cost?",
-            "what is the price of a course",
-            "Are there any packages or discounts?",
-            "How long do the results last?",
-            "When will I see results?",
-            "Who should not have this treatment?",
-            "Can I have it while pregnant?",
-            "What is the difference between mesotherapy and botox?",
-            "What is mesotherapy and how does it work?",
-            "is it good for a double chin",
-        ],
-    ),
-    (
-        "typos",
-        &[
-            "how many sesions for celulite",
-            "mesotheraphy side efects",
-            "whats the downtim",
-            "does it hurtt",
-            "hairloss treatment sessions",
-            "prise for skinboosters",
-        ],
-    ),
-    (
-        "long",
-        &[
-            "I'm 45 and I've been thinking about doing something about the lines around my eyes and my saggy jawline, I'm a bit nervous about needles though, how many sessions would I need and does it hurt much?",
-            "My sister had mesotherapy for her hair last year and it worked really well, I have thinning at the crown and I was wondering how many sessions, how far apart, and whether there is any downtime afterwards",
-        ],
-    ),
-    (
-        "smalltalk",
-        &[
-            "hi",
-            "Hello there!",
-            "thanks, that's helpful",
-            "good morning",
-        ],
-    ),
-    (
-        "urgent",
-        &[
-            "I had mesotherapy yesterday and my face is swollen and I can't breathe",
-            "my lips went numb and blue after fillers",
-            "severe pain and fever after the treatment",
-        ],
-    ),
-    (
-        "nonsense",
-        &[
-            "asdfgh qwerty",
-            "What's the weather like in London tomorrow?",
-            "do you do tattoo removal",
-            "🙂🙂🙂",
-            "can I park at the clinic",
-            "and for cellulite?",
-            "what about hair loss",
-        ],
-    ),
-];
+/// What a visitor might type, grouped by kind (`support/questions.txt`, shared with
+/// `scripts/load.sh`); `answer/*` rotates through all of them.
+const QUESTIONS: &str = include_str!("support/questions.txt");
+
+/// The questions by kind, in file order.
+fn kinds() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in QUESTIONS.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(kind) = line.strip_prefix("# ") {
+            if !kind.contains(' ') {
+                kinds.push((kind, Vec::new()));
+            }
+        } else if !line.starts_with('#') {
+            let (_, questions) = kinds.last_mut().expect("a `# kind` line first");
+            questions.push(line);
+        }
+    }
+    kinds
+}
 
 /// A loaded answerer and the folders it reads, removed on drop.
 struct Fixture {
@@ -201,10 +103,11 @@ fn parsed(texts: &[&str]) -> Vec<Question> {
 
 /// Every question, interleaved by kind, so consecutive iterations take different paths.
 fn mix() -> Vec<Question> {
-    let longest = QUESTIONS.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
+    let kinds = kinds();
+    let longest = kinds.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
     let mut texts = Vec::new();
     for i in 0..longest {
-        texts.extend(QUESTIONS.iter().filter_map(|(_, q)| q.get(i).copied()));
+        texts.extend(kinds.iter().filter_map(|(_, q)| q.get(i).copied()));
     }
     parsed(&texts)
 }
@@ -265,8 +168,8 @@ fn answer(c: &mut Criterion) {
             .sample_size(50)
             .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2));
-        for (kind, texts) in QUESTIONS {
-            bench_rotating(&mut group, kind, answerer, &parsed(texts));
+        for (kind, texts) in kinds() {
+            bench_rotating(&mut group, kind, answerer, &parsed(&texts));
         }
         group.finish();
     }
