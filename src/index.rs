@@ -179,6 +179,10 @@ impl Generation {
             "the index format is outdated"
         );
         let index = Index::open_in_dir(dir)?;
+        // Damage inside a file (a bad block, a partial copy) shows only in its checksum; found
+        // now, the index is rebuilt, instead of failing visitors' questions later.
+        let damaged = index.validate_checksum()?;
+        anyhow::ensure!(damaged.is_empty(), "damaged index files: {damaged:?}");
         register_analyzers(&index);
         let fields = Fields::from_schema(&index.schema())?;
         let reader = index
@@ -464,7 +468,13 @@ pub fn build(corpus: &Path, root: &Path) -> anyhow::Result<(Generation, BuildRep
     let dir = root.join(&name);
     std::fs::rename(&building, &dir)?;
     write_synced(&root.join(".CURRENT.tmp"), name.as_bytes())?;
-    std::fs::rename(root.join(".CURRENT.tmp"), root.join(CURRENT))?;
+    let current = root.join(CURRENT);
+    if current.is_dir() {
+        std::fs::remove_dir_all(&current)
+            .with_context(|| format!("cannot replace {}", current.display()))?;
+    }
+    std::fs::rename(root.join(".CURRENT.tmp"), &current)
+        .with_context(|| format!("cannot write {}", current.display()))?;
     sync_dir(root);
     remove_old_generations(root, &dir);
     let generation = Generation::open(&dir)?;

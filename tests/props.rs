@@ -316,7 +316,6 @@ proptest! {
 }
 
 #[test]
-#[ignore = "bug: corpus/markdown.rs takes an empty first `#` heading as the title, so the article's title is blank"]
 fn a_markdown_article_whose_first_heading_is_empty_still_has_a_title() {
     for source in [
         "#\n\nSome text.",
@@ -333,7 +332,6 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    #[ignore = "bug: corpus/markdown.rs takes an empty first `#` heading as the title, so the article's title is blank"]
     fn every_article_kept_from_the_corpus_has_a_title(format in format(), input in markup()) {
         if let Ok(article) = corpus::parse("fuzzed-article", format, input.as_bytes()) {
             assert_showable("the title", &article.title);

@@ -130,10 +130,9 @@ pub fn parse(slug: &str, format: Format, bytes: &[u8]) -> Result<Article, SkipRe
         Format::Markdown => markdown::parse(body),
         Format::Html => html::parse(body),
     };
-    let title = front
-        .title
-        .clone()
-        .or(parsed.title)
+    let given = |t: &Option<String>| t.clone().filter(|t| !t.trim().is_empty());
+    let title = given(&front.title)
+        .or(given(&parsed.title))
         .unwrap_or_else(|| title_from_slug(slug));
     let blocks = drop_repeated_title(parsed.blocks, &title);
     if !blocks.iter().any(|b| !matches!(b, Block::Heading(_))) {

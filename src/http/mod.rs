@@ -36,6 +36,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Chat requests answered at once; more are shed with a quick 503 instead of queueing.
 const MAX_CONCURRENT: usize = 256;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a shutdown waits for open requests; longer than a chat may take.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'";
 
 /// The service's shared state; cheap to clone.
@@ -195,10 +197,29 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     state.limiter.spawn_pruner();
+    let recorder = state.recorder.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+    });
+    let signalled = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stop.wait_for(|stopping| *stopping).await;
+    };
+    let serve = axum::serve(listener, app).with_graceful_shutdown(signalled(stop.clone()));
+    // Requests in flight get time to finish; a client that never completes its request does
+    // not keep the service from stopping.
+    let served = tokio::select! {
+        served = serve => served,
+        () = async { signalled(stop).await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+            tracing::warn!("stopping with requests still open after {SHUTDOWN_GRACE:?}");
+            Ok(())
+        }
+    };
+    // Whatever was asked before the shutdown is written before the process ends.
+    let _ = tokio::task::spawn_blocking(move || recorder.close()).await;
+    served
 }
 
 /// Completes on ctrl-c or SIGTERM.
