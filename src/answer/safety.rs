@@ -76,7 +76,9 @@ const PAIN: [&str; 6] = ["pain", "painful", "hurts", "hurting", "ache", "aching"
 const COLOURS: [&str; 9] = [
     "white", "blue", "grey", "gray", "black", "purple", "dusky", "mottled", "pale",
 ];
-const COLOUR_CHANGE: [&str; 6] = ["turning", "turned", "gone", "going", "become", "becoming"];
+const COLOUR_CHANGE: [&str; 10] = [
+    "turning", "turned", "gone", "going", "become", "becoming", "went", "go", "looks", "looking",
+];
 const NEGATIONS: [&str; 6] = ["no", "not", "without", "don't", "dont", "never"];
 /// Words that show the person is describing what is happening to them.
 const REPORTING: [&str; 13] = [
@@ -114,10 +116,20 @@ pub fn is_urgent(words: &[String]) -> bool {
         return true;
     }
     let severe_pain = near(&SEVERE, &PAIN, 4) || near(&SEVERE, &SWELLING, 3);
-    let colour =
-        near(&COLOURS, &COLOUR_CHANGE, 2) && words.iter().any(|w| w == "skin" || w == "area");
+    let colour = near(&COLOURS, &COLOUR_CHANGE, 2);
     let warning = WARNING_SIGNS.iter().any(|p| has(p));
-    colour || (severe_pain || warning) && reporting(words)
+    // A sign the person reports, or states without asking about it in general ("severe pain
+    // and fever after the treatment"); "can mesotherapy cause a fever?" is a question.
+    (colour || severe_pain || warning) && (reporting(words) || !general_question(words))
+}
+
+/// A question about treatments in general: it opens with a question word and reports nothing.
+fn general_question(words: &[String]) -> bool {
+    const OPENERS: [&str; 15] = [
+        "can", "could", "does", "do", "is", "are", "will", "would", "should", "what", "how",
+        "why", "when", "which", "who",
+    ];
+    words.first().is_some_and(|w| OPENERS.contains(&w.as_str()))
 }
 
 fn reporting(words: &[String]) -> bool {
