@@ -168,6 +168,8 @@ pub struct Generation {
     pub fields: Fields,
     pub manifest: Manifest,
     pub dir: PathBuf,
+    /// Article slug -> its place in the manifest.
+    by_slug: HashMap<String, usize>,
 }
 
 impl Generation {
@@ -189,12 +191,19 @@ impl Generation {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let by_slug = manifest
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.slug.clone(), i))
+            .collect();
         let generation = Generation {
             index,
             reader,
             fields,
             manifest,
             dir: dir.to_path_buf(),
+            by_slug,
         };
         // Touch every segment once, so a truncated file shows up now and not on a visitor's question.
         generation
@@ -285,7 +294,8 @@ impl Generation {
     }
 
     pub fn summary(&self, slug: &str) -> Option<&ArticleSummary> {
-        self.manifest.articles.iter().find(|a| a.slug == slug)
+        let at = *self.by_slug.get(slug)?;
+        self.manifest.articles.get(at)
     }
 
     /// Every unstemmed word in the index with the number of passages holding it.

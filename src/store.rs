@@ -22,6 +22,8 @@ const QUEUE: usize = 4096;
 /// Records written in one transaction at most.
 const BATCH: usize = 256;
 const SCHEMA_VERSION: i64 = 1;
+/// How long the writer waits to gather records into one transaction.
+const LINGER: Duration = Duration::from_millis(25);
 
 /// One chat turn as it is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,16 +90,16 @@ impl Store {
         for job in jobs {
             match job {
                 Job::Turn(t) => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT OR IGNORE INTO turns (answer_id, conversation_id, at, kind, question, top_source, latency_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        params![t.answer_id, t.conversation_id, t.at, t.kind, redact(&t.question), t.top_source, t.latency_us],
-                    )?;
+                    )?
+                    .execute(params![t.answer_id, t.conversation_id, t.at, t.kind, redact(&t.question), t.top_source, t.latency_us])?;
                 }
                 Job::Feedback(f) => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT INTO feedback (answer_id, helpful, comment, at) VALUES (?1, ?2, ?3, ?4)",
-                        params![f.answer_id, f.helpful, f.comment.as_deref().map(redact), f.at],
-                    )?;
+                    )?
+                    .execute(params![f.answer_id, f.helpful, f.comment.as_deref().map(redact), f.at])?;
                 }
                 Job::Erase(conversation) => {
                     tx.execute(
@@ -431,9 +433,13 @@ fn write_loop(
     let mut last_purge = 0;
     let mut warned = false;
     while let Ok(first) = receiver.recv() {
+        // Gather what arrives in a short while into one transaction: under load that is one
+        // commit for many questions instead of one each. A flush is written at once.
+        let deadline = std::time::Instant::now() + LINGER;
         let mut jobs = vec![first];
-        while jobs.len() < BATCH {
-            match receiver.try_recv() {
+        while jobs.len() < BATCH && !matches!(jobs.last(), Some(Job::Flush(_))) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match receiver.recv_timeout(left) {
                 Ok(job) => jobs.push(job),
                 Err(_) => break,
             }

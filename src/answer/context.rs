@@ -11,43 +11,51 @@ use lru::LruCache;
 use super::analysis::{Analysis, Concept};
 use super::intent::Intent;
 
-/// What a follow-up may borrow from the turn before it.
+/// What a follow-up may borrow from the turn before it. Kept small (the words, not their
+/// analysis) because every conversation has one; a follow-up analyses them again.
 #[derive(Debug, Clone)]
 pub struct Turn {
     pub intents: Vec<Intent>,
-    pub cues: Vec<Concept>,
-    pub topics: Vec<Concept>,
+    /// The words of what was asked ("sessions") and what about ("hair loss").
+    pub cue_words: String,
+    pub topic_words: String,
     at: Instant,
 }
 
 impl Turn {
     pub fn of(analysis: &Analysis) -> Turn {
-        Turn {
-            intents: analysis.intents.clone(),
-            cues: analysis
+        let words = |cue: bool| {
+            let labels: Vec<&str> = analysis
                 .concepts
                 .iter()
-                .filter(|c| c.cue)
-                .cloned()
-                .collect(),
-            topics: analysis.topics().cloned().collect(),
+                .filter(|c| c.cue == cue)
+                .map(|c| c.label.as_str())
+                .collect();
+            labels.join(" ")
+        };
+        Turn {
+            intents: analysis.intents.clone(),
+            cue_words: words(true),
+            topic_words: words(false),
             at: Instant::now(),
         }
     }
 
     /// Fills in what a follow-up leaves out: its topic, or what it asks about the new topic.
-    pub fn complete(&self, analysis: &mut Analysis) {
+    /// `analyse` turns the earlier turn's words back into concepts.
+    pub fn complete(&self, analysis: &mut Analysis, analyse: impl Fn(&str) -> Vec<Concept>) {
         let has_topic = analysis.topics().next().is_some();
         let has_intent = !analysis.intents.is_empty() || analysis.concepts.iter().any(|c| c.cue);
-        if !has_topic && !self.topics.is_empty() {
-            analysis.concepts.extend(self.topics.iter().cloned());
+        if !has_topic && !self.topic_words.is_empty() {
+            let topics = analyse(&self.topic_words).into_iter().filter(|c| !c.cue);
+            analysis.concepts.extend(topics);
         }
         let short = analysis.concepts.len() <= 3;
         if has_topic && (!has_intent && short || analysis.continues) && !self.intents.is_empty() {
             analysis.intents = self.intents.clone();
-            for cue in &self.cues {
+            for cue in analyse(&self.cue_words) {
                 if !analysis.concepts.iter().any(|c| c.forms[0] == cue.forms[0]) {
-                    analysis.concepts.push(cue.clone());
+                    analysis.concepts.push(cue);
                 }
             }
         }
@@ -111,8 +119,8 @@ mod tests {
     fn turn() -> Turn {
         Turn {
             intents: vec![Intent::Count],
-            cues: vec![],
-            topics: vec![],
+            cue_words: "sessions".into(),
+            topic_words: String::new(),
             at: Instant::now(),
         }
     }

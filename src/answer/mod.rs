@@ -149,7 +149,9 @@ impl Answerer {
         };
         let mut analysis = analyzer.analyze(&words);
         if let Some(previous) = self.memory.last(&conversation_id) {
-            previous.complete(&mut analysis);
+            previous.complete(&mut analysis, |words| {
+                analyzer.analyze(&question::words(words)).concepts
+            });
         }
         let candidates = match retrieve(&knowledge, &searcher, &analysis) {
             Ok(candidates) => candidates,
@@ -297,13 +299,16 @@ const ALTERNATIVE_BOOST: f32 = 0.7;
 /// is safe. Each way of saying each concept may match body, heading or title.
 fn build_query(generation: &Generation, analysis: &Analysis) -> BooleanQuery {
     let fields = &generation.fields;
+    // In a small corpus every clause is cheap; in a large one a word in a tenth of the
+    // passages tells little and costs much.
+    let common = (generation.reader.searcher().num_docs() / 10).max(COMMON_FLOOR);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for concept in &analysis.concepts {
-        // A way of saying it that no passage uses cannot match; leave it out of the query.
+        let unknown = concept.forms[0].doc_freq == 0;
         for form in concept
             .forms
             .iter()
-            .filter(|f| f.original || f.doc_freq > 0)
+            .filter(|f| retrieves(f, unknown, common))
         {
             let boost = if form.original {
                 1.0
@@ -315,7 +320,9 @@ fn build_query(generation: &Generation, analysis: &Analysis) -> BooleanQuery {
                 (fields.heading, HEADING_BOOST),
                 (fields.title, TITLE_BOOST),
             ] {
-                let query: Box<dyn Query> = if form.stems.len() == 1 {
+                let query: Box<dyn Query> = if field == fields.title && !form.original {
+                    continue;
+                } else if form.stems.len() == 1 {
                     let term = Term::from_field_text(field, &form.stems[0]);
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
                 } else if field == fields.title {
@@ -337,6 +344,21 @@ fn build_query(generation: &Generation, analysis: &Analysis) -> BooleanQuery {
     }
     BooleanQuery::new(clauses)
 }
+
+/// Which ways of saying a concept go into the search (all of them still count when sentences
+/// are scored): the visitor's own words; the lexicon's when they are rare enough to tell
+/// passages apart; its phrases ("hair loss" for "balding") only when the visitor's word is
+/// unknown to the corpus. Every clause costs time on a large corpus.
+fn retrieves(form: &analysis::Form, unknown: bool, common: u64) -> bool {
+    if form.original {
+        return true;
+    }
+    let rare = form.doc_freq > 0 && form.doc_freq <= common;
+    rare && (unknown || form.stems.len() == 1)
+}
+
+/// Below this many passages a lexicon word is never too common to search for.
+const COMMON_FLOOR: u64 = 200;
 
 fn valid_conversation_id(id: &str) -> bool {
     (1..=64).contains(&id.len())

@@ -126,8 +126,8 @@ pub fn is_urgent(words: &[String]) -> bool {
 /// A question about treatments in general: it opens with a question word and reports nothing.
 fn general_question(words: &[String]) -> bool {
     const OPENERS: [&str; 15] = [
-        "can", "could", "does", "do", "is", "are", "will", "would", "should", "what", "how",
-        "why", "when", "which", "who",
+        "can", "could", "does", "do", "is", "are", "will", "would", "should", "what", "how", "why",
+        "when", "which", "who",
     ];
     words.first().is_some_and(|w| OPENERS.contains(&w.as_str()))
 }
