@@ -35,7 +35,13 @@ fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(report) = report {
         tracing::info!("{}", describe(&report));
     }
-    let runtime = tokio::runtime::Runtime::new()?;
+    // Answers are short CPU work: a few blocking threads per core keep every core busy, where
+    // hundreds (tokio's default) would only add memory under load.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(cores * 2)
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
