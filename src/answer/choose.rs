@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::analysis::{Analysis, Concept};
 use super::intent::Intent;
-use super::passages::{Analysed, Sentence, Stems};
+use super::passages::{Analysed, Interner, Sentence, Stems};
 use crate::index::StoredPassage;
 
 /// An answer is at most about this long.
@@ -61,7 +61,7 @@ struct Scored {
     evidence: f32,
 }
 
-pub fn choose(analysis: &Analysis, candidates: &[Candidate]) -> Choice {
+pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner) -> Choice {
     let total: f32 = analysis.concepts.iter().map(|c| c.weight).sum();
     if candidates.is_empty() || total <= 0.0 {
         return Choice::NotFound;
@@ -71,7 +71,7 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate]) -> Choice {
         .map(|c| c.score)
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
-    let query = QueryStems::new(&analysis.concepts);
+    let query = QueryStems::new(&analysis.concepts, interner);
     let mut scored = Vec::new();
     for (index, candidate) in candidates.iter().enumerate() {
         scored.extend(score_passage(
@@ -176,11 +176,9 @@ fn score_passage(
         let defines = matches!(
             analysis.primary_intent(),
             Some(Intent::Definition | Intent::HowItWorks)
-        ) && sentence.first.as_deref().is_some_and(|first| {
-            analysis
-                .topics()
-                .any(|c| c.forms[0].stems.first().is_some_and(|s| s == first))
-        });
+        ) && sentence
+            .first
+            .is_some_and(|first| query.subjects.contains(&first));
         let mut penalty = if defines { -0.5 } else { 0.0 };
         if sentence.text.ends_with(':') || sentence.text.ends_with('?') {
             penalty += 0.6;
@@ -207,11 +205,14 @@ fn score_passage(
 }
 
 /// The question's distinct stems, numbered, so a set of them is one `u128` and a form's
-/// presence in a sentence is a mask test instead of string lookups.
-struct QueryStems<'a> {
-    stems: Vec<&'a str>,
+/// presence in a sentence is a mask test instead of lookups per form.
+struct QueryStems {
+    /// Stem numbers (from the passages' interner), by bit.
+    ids: Vec<u32>,
     /// Per concept, its forms as masks.
     concepts: Vec<Vec<FormMask>>,
+    /// First stems of the topics: a sentence opening with one is about the topic.
+    subjects: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -221,9 +222,9 @@ struct FormMask {
     original: bool,
 }
 
-impl<'a> QueryStems<'a> {
-    fn new(concepts: &'a [Concept]) -> QueryStems<'a> {
-        let mut stems: Vec<&'a str> = Vec::new();
+impl QueryStems {
+    fn new(concepts: &[Concept], interner: &Interner) -> QueryStems {
+        let mut ids: Vec<u32> = Vec::new();
         let mut masks = Vec::with_capacity(concepts.len());
         for concept in concepts {
             let mut forms = Vec::with_capacity(concept.forms.len());
@@ -235,43 +236,50 @@ impl<'a> QueryStems<'a> {
             {
                 let mut mask = 0u128;
                 for stem in &form.stems {
-                    let id = match stems.iter().position(|s| *s == stem.as_str()) {
-                        Some(id) => id,
-                        None if stems.len() < 128 => {
-                            stems.push(stem);
-                            stems.len() - 1
-                        }
-                        // Past 128 distinct stems a form cannot be told apart: leave it out.
-                        None => {
-                            mask = 0;
-                            break;
-                        }
+                    // A stem no analysed passage holds gets no bit: it is never present.
+                    let Some(id) = interner.id(stem) else {
+                        continue;
                     };
-                    mask |= 1 << id;
+                    let bit = match ids.iter().position(|known| *known == id) {
+                        Some(bit) => bit,
+                        None if ids.len() < 128 => {
+                            ids.push(id);
+                            ids.len() - 1
+                        }
+                        // Past 128 distinct stems the rest cannot be told apart.
+                        None => continue,
+                    };
+                    mask |= 1 << bit;
                 }
                 if mask != 0 {
-                    let len = mask.count_ones();
                     forms.push(FormMask {
                         mask,
-                        len,
+                        len: form.stems.len() as u32,
                         original: form.original,
                     });
                 }
             }
             masks.push(forms);
         }
+        let subjects = concepts
+            .iter()
+            .filter(|c| !c.cue)
+            .filter_map(|c| c.forms[0].stems.first())
+            .filter_map(|stem| interner.id(stem))
+            .collect();
         QueryStems {
-            stems,
+            ids,
             concepts: masks,
+            subjects,
         }
     }
 
     fn found_in(&self, set: &Stems) -> u128 {
-        self.stems
+        self.ids
             .iter()
             .enumerate()
-            .filter(|(_, s)| set.contains(s))
-            .fold(0, |mask, (id, _)| mask | 1 << id)
+            .filter(|(_, id)| set.contains(**id))
+            .fold(0, |mask, (bit, _)| mask | 1 << bit)
     }
 }
 
@@ -383,11 +391,5 @@ fn other_topics(
 
 /// Two sentences state different facts when their numbers differ or their words mostly do.
 fn different_facts(a: &Sentence, b: &Sentence) -> bool {
-    fn numbers(s: &Sentence) -> Vec<&str> {
-        s.stems
-            .iter()
-            .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
-            .collect()
-    }
-    numbers(a) != numbers(b) || a.stems.overlap(&b.stems) < 0.5
+    a.numbers != b.numbers || a.stems.overlap(&b.stems) < 0.5
 }

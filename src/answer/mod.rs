@@ -163,7 +163,7 @@ impl Answerer {
         let choice = if analysis.concepts.is_empty() {
             Choice::NotFound
         } else {
-            choose::choose(&analysis, &candidates)
+            choose::choose(&analysis, &candidates, &knowledge.passages.interner)
         };
         match choice {
             Choice::Lines(lines) => {

@@ -2,8 +2,9 @@
 //! every intent's evidence, once. Answers reuse them from a bounded cache per index
 //! generation, so a question costs a search and some lookups, not re-reading text.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use lru::LruCache;
 use tantivy::DocAddress;
@@ -15,33 +16,57 @@ use crate::text;
 /// Analysed passages kept per index generation.
 const CACHE_CAPACITY: usize = 16_384;
 
-/// A sorted set of stems; membership by binary search.
+/// Numbers for stems, shared by every passage of one index generation, so that stem sets
+/// are sorted integers and membership is an integer search. Grows with the vocabulary of the
+/// passages analysed, which the corpus bounds.
+#[derive(Debug, Default)]
+pub struct Interner {
+    ids: RwLock<HashMap<Box<str>, u32>>,
+}
+
+impl Interner {
+    /// The number of a stem some analysed passage holds; `None`: no passage holds it.
+    pub fn id(&self, stem: &str) -> Option<u32> {
+        self.ids
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(stem)
+            .copied()
+    }
+
+    fn intern(&self, stem: &str) -> u32 {
+        if let Some(id) = self.id(stem) {
+            return id;
+        }
+        let mut ids = self.ids.write().unwrap_or_else(|e| e.into_inner());
+        let next = ids.len() as u32;
+        *ids.entry(stem.into()).or_insert(next)
+    }
+}
+
+/// A sorted set of stem numbers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stems(Vec<Box<str>>);
+pub struct Stems(Vec<u32>);
 
 impl Stems {
-    pub fn of(text: &str) -> Stems {
-        Stems::from_vec(text::stems(text))
+    fn of(text: &str, interner: &Interner) -> Stems {
+        Stems::from_stems(&text::stems(text), interner)
     }
 
-    fn from_vec(stems: Vec<String>) -> Stems {
-        let mut stems: Vec<Box<str>> = stems.into_iter().map(String::into_boxed_str).collect();
-        stems.sort_unstable();
-        stems.dedup();
-        Stems(stems)
+    fn from_stems(stems: &[String], interner: &Interner) -> Stems {
+        let mut ids: Vec<u32> = stems.iter().map(|s| interner.intern(s)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Stems(ids)
     }
 
-    pub fn contains(&self, stem: &str) -> bool {
-        self.0.binary_search_by(|s| (**s).cmp(stem)).is_ok()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|s| &**s)
+    pub fn contains(&self, id: u32) -> bool {
+        self.0.binary_search(&id).is_ok()
     }
 
     /// Shared stems over all stems, 0 to 1.
     pub fn overlap(&self, other: &Stems) -> f32 {
-        let shared = self.iter().filter(|s| other.contains(s)).count() as f32;
+        let shared = self.0.iter().filter(|id| other.contains(**id)).count() as f32;
         let union = (self.0.len() + other.0.len()) as f32 - shared;
         if union == 0.0 { 1.0 } else { shared / union }
     }
@@ -55,7 +80,9 @@ pub struct Sentence {
     pub evidence: [f32; Intent::COUNT],
     pub words: usize,
     /// The sentence's first stem: its subject, often ("Microneedling is…").
-    pub first: Option<Box<str>>,
+    pub first: Option<u32>,
+    /// The numbers it states, to tell facts apart.
+    pub numbers: Vec<Box<str>>,
 }
 
 #[derive(Debug, Clone)]
@@ -70,7 +97,7 @@ pub struct Analysed {
 }
 
 impl Analysed {
-    pub fn new(passage: StoredPassage) -> Analysed {
+    pub fn new(passage: StoredPassage, interner: &Interner) -> Analysed {
         let mut all = Vec::new();
         let sentences = text::sentences(&passage.text)
             .into_iter()
@@ -78,19 +105,25 @@ impl Analysed {
                 let stems = text::stems(sentence);
                 all.extend(stems.iter().cloned());
                 let evidence = Intent::ALL.map(|i| intent::evidence(i, sentence, &stems));
+                let numbers = stems
+                    .iter()
+                    .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+                    .map(|s| s.clone().into_boxed_str())
+                    .collect();
                 Sentence {
                     text: sentence.to_string(),
-                    first: stems.first().map(|s| s.clone().into_boxed_str()),
+                    first: stems.first().map(|s| interner.intern(s)),
                     words: sentence.split_whitespace().count(),
-                    stems: Stems::from_vec(stems),
+                    stems: Stems::from_stems(&stems, interner),
+                    numbers,
                     evidence,
                 }
             })
             .collect();
         Analysed {
-            heading: Stems::of(&passage.heading),
-            title: Stems::of(&passage.title),
-            whole: Stems::from_vec(all),
+            heading: Stems::of(&passage.heading, interner),
+            title: Stems::of(&passage.title, interner),
+            whole: Stems::from_stems(&all, interner),
             heading_cues: Intent::ALL.map(|i| intent::heading_cue(i, &passage.heading)),
             sentences,
             passage,
@@ -101,6 +134,7 @@ impl Analysed {
 /// Analysed passages by document, least recently used dropped first.
 pub struct PassageCache {
     entries: Mutex<LruCache<DocAddress, Arc<Analysed>>>,
+    pub interner: Interner,
 }
 
 impl Default for PassageCache {
@@ -108,6 +142,7 @@ impl Default for PassageCache {
         let capacity = NonZeroUsize::new(CACHE_CAPACITY).expect("non-zero capacity");
         PassageCache {
             entries: Mutex::new(LruCache::new(capacity)),
+            interner: Interner::default(),
         }
     }
 }
@@ -118,6 +153,7 @@ impl PassageCache {
         address: DocAddress,
         load: impl FnOnce() -> Result<StoredPassage, E>,
     ) -> Result<Arc<Analysed>, E> {
+        let interner = &self.interner;
         if let Some(found) = self
             .entries
             .lock()
@@ -126,7 +162,7 @@ impl PassageCache {
         {
             return Ok(found.clone());
         }
-        let analysed = Arc::new(Analysed::new(load()?));
+        let analysed = Arc::new(Analysed::new(load()?, interner));
         self.entries
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -141,9 +177,10 @@ mod tests {
 
     #[test]
     fn stems_are_a_set_with_lookup_by_stem() {
-        let stems = Stems::of("Sessions and more sessions");
-        assert!(stems.contains("session"));
-        assert!(!stems.contains("sessions"));
-        assert_eq!(stems.iter().count(), 3);
+        let interner = Interner::default();
+        let stems = Stems::of("Sessions and more sessions", &interner);
+        assert!(stems.contains(interner.id("session").unwrap()));
+        assert_eq!(interner.id("sessions"), None);
+        assert_eq!(stems.0.len(), 3);
     }
 }
