@@ -298,11 +298,12 @@ impl Generation {
         self.manifest.articles.get(at)
     }
 
-    /// Every unstemmed word in the index with the number of passages holding it.
-    pub fn vocabulary(&self) -> tantivy::Result<HashMap<String, u32>> {
+    /// Every term of a field with the number of passages holding it: for the `words` field
+    /// the unstemmed vocabulary, for `body` the stems.
+    pub fn terms(&self, field: Field) -> tantivy::Result<HashMap<String, u32>> {
         let mut words: HashMap<String, u32> = HashMap::new();
         for segment in self.searcher().segment_readers() {
-            let inverted = segment.inverted_index(self.fields.words)?;
+            let inverted = segment.inverted_index(field)?;
             let mut stream = inverted.terms().stream()?;
             while stream.advance() {
                 if let Ok(word) = std::str::from_utf8(stream.key()) {

@@ -434,12 +434,14 @@ fn write_loop(
     let mut warned = false;
     while let Ok(first) = receiver.recv() {
         // Gather what arrives in a short while into one transaction: under load that is one
-        // commit for many questions instead of one each. A flush is written at once.
-        let deadline = std::time::Instant::now() + LINGER;
+        // commit for many questions instead of one each. Sleeping rather than waiting on the
+        // channel means a question's record wakes no thread.
+        if !matches!(first, Job::Flush(_)) {
+            std::thread::sleep(LINGER);
+        }
         let mut jobs = vec![first];
-        while jobs.len() < BATCH && !matches!(jobs.last(), Some(Job::Flush(_))) {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match receiver.recv_timeout(left) {
+        while jobs.len() < BATCH {
+            match receiver.try_recv() {
                 Ok(job) => jobs.push(job),
                 Err(_) => break,
             }

@@ -48,6 +48,8 @@ struct Knowledge {
     speller: Speller,
     starters: Vec<String>,
     passages: PassageCache,
+    /// Passages holding each stem of the body text.
+    doc_freqs: std::collections::HashMap<String, u32>,
 }
 
 pub struct Answerer {
@@ -141,6 +143,7 @@ impl Answerer {
         let frequencies = SearcherFrequencies {
             searcher: &searcher,
             generation: &knowledge.generation,
+            known: &knowledge.doc_freqs,
         };
         let analyzer = Analyzer {
             lexicon: &self.lexicon,
@@ -189,6 +192,7 @@ impl Answerer {
         let frequencies = SearcherFrequencies {
             searcher: &searcher,
             generation: &knowledge.generation,
+            known: &knowledge.doc_freqs,
         };
         let analyzer = Analyzer {
             lexicon: &self.lexicon,
@@ -221,6 +225,7 @@ impl Answerer {
         let frequencies = SearcherFrequencies {
             searcher: &searcher,
             generation: &knowledge.generation,
+            known: &knowledge.doc_freqs,
         };
         let analyzer = Analyzer {
             lexicon: &self.lexicon,
@@ -240,13 +245,15 @@ impl Knowledge {
     fn new(generation: Arc<Generation>, lexicon: &Lexicon) -> anyhow::Result<Knowledge> {
         let mut known: Vec<String> = lexicon.words().to_vec();
         known.extend(analysis::STOP_WORDS.split_whitespace().map(str::to_string));
-        let speller = Speller::new(generation.vocabulary()?, &known);
+        let speller = Speller::new(generation.terms(generation.fields.words)?, &known);
         let starters = reply::starters(&generation.manifest.articles);
+        let doc_freqs = generation.terms(generation.fields.body)?;
         Ok(Knowledge {
             generation,
             speller,
             starters,
             passages: PassageCache::default(),
+            doc_freqs,
         })
     }
 }
@@ -254,12 +261,20 @@ impl Knowledge {
 struct SearcherFrequencies<'a> {
     searcher: &'a tantivy::Searcher,
     generation: &'a Generation,
+    /// Read once per generation: a question's words are looked up here, not in the index.
+    known: &'a std::collections::HashMap<String, u32>,
 }
 
 impl Frequencies for SearcherFrequencies<'_> {
     fn doc_freq(&self, stem: &str) -> u64 {
-        let term = Term::from_field_text(self.generation.fields.body, stem);
-        self.searcher.doc_freq(&term).unwrap_or(0)
+        match self.known.get(stem) {
+            Some(df) => u64::from(*df),
+            None if self.known.is_empty() => {
+                let term = Term::from_field_text(self.generation.fields.body, stem);
+                self.searcher.doc_freq(&term).unwrap_or(0)
+            }
+            None => 0,
+        }
     }
 
     fn num_docs(&self) -> u64 {
