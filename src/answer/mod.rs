@@ -140,22 +140,16 @@ impl Answerer {
             );
         }
         let searcher = knowledge.generation.searcher();
-        let frequencies = SearcherFrequencies {
-            searcher: &searcher,
-            generation: &knowledge.generation,
-            known: &knowledge.doc_freqs,
-        };
-        let analyzer = Analyzer {
-            lexicon: &self.lexicon,
-            speller: &knowledge.speller,
-            frequencies: &frequencies,
-        };
-        let mut analysis = analyzer.analyze(&words);
-        if let Some(previous) = self.memory.last(&conversation_id) {
-            previous.complete(&mut analysis, |words| {
-                analyzer.analyze(&question::words(words)).concepts
-            });
-        }
+        let previous = self.memory.last(&conversation_id);
+        let analysis = self.with_analyzer(&knowledge, &searcher, |analyzer| {
+            let mut analysis = analyzer.analyze(&words);
+            if let Some(previous) = previous {
+                previous.complete(&mut analysis, |words| {
+                    analyzer.analyze(&question::words(words)).concepts
+                });
+            }
+            analysis
+        });
         let candidates = match retrieve(&knowledge, &searcher, &analysis) {
             Ok(candidates) => candidates,
             Err(err) => {
@@ -185,21 +179,31 @@ impl Answerer {
         }
     }
 
+    /// Runs `read` with an analyzer over this generation's vocabulary and frequencies.
+    fn with_analyzer<T>(
+        &self,
+        knowledge: &Knowledge,
+        searcher: &tantivy::Searcher,
+        read: impl FnOnce(&Analyzer) -> T,
+    ) -> T {
+        let frequencies = SearcherFrequencies {
+            searcher,
+            generation: &knowledge.generation,
+            known: &knowledge.doc_freqs,
+        };
+        read(&Analyzer {
+            lexicon: &self.lexicon,
+            speller: &knowledge.speller,
+            frequencies: &frequencies,
+        })
+    }
+
     /// How a question was read, for staff: corrected words, intents, concepts with weights.
     pub fn explain(&self, text: &str) -> String {
         let knowledge = self.knowledge();
         let searcher = knowledge.generation.searcher();
-        let frequencies = SearcherFrequencies {
-            searcher: &searcher,
-            generation: &knowledge.generation,
-            known: &knowledge.doc_freqs,
-        };
-        let analyzer = Analyzer {
-            lexicon: &self.lexicon,
-            speller: &knowledge.speller,
-            frequencies: &frequencies,
-        };
-        let analysis = analyzer.analyze(&question::words(text));
+        let analysis =
+            self.with_analyzer(&knowledge, &searcher, |a| a.analyze(&question::words(text)));
         let mut out = format!(
             "words: {}\nintents: {:?}\n",
             analysis.words.join(" "),
@@ -222,17 +226,8 @@ impl Answerer {
     pub fn search(&self, text: &str, limit: usize) -> Vec<(f32, crate::index::StoredPassage)> {
         let knowledge = self.knowledge();
         let searcher = knowledge.generation.searcher();
-        let frequencies = SearcherFrequencies {
-            searcher: &searcher,
-            generation: &knowledge.generation,
-            known: &knowledge.doc_freqs,
-        };
-        let analyzer = Analyzer {
-            lexicon: &self.lexicon,
-            speller: &knowledge.speller,
-            frequencies: &frequencies,
-        };
-        let analysis = analyzer.analyze(&question::words(text));
+        let analysis =
+            self.with_analyzer(&knowledge, &searcher, |a| a.analyze(&question::words(text)));
         let query = build_query(&knowledge.generation, &analysis);
         knowledge
             .generation
