@@ -104,6 +104,18 @@ async fn the_shipped_article_answers_visitors_in_their_own_words() {
                 Some("what is mesotherapy"),
             ),
             (
+                "does it work on balding",
+                "answer",
+                &["hair loss"],
+                Some("hair loss"),
+            ),
+            (
+                "is mesotherapy safe for expecting mothers?",
+                "answer",
+                &[],
+                Some("candidate"),
+            ),
+            (
                 "can it help with melasma",
                 "answer",
                 &[],
