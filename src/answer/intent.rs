@@ -130,6 +130,8 @@ const CUES: &[(Intent, &[&str])] = &[
         Intent::Pain,
         &[
             "hurt",
+            "feel like",
+            "feels like",
             "pain",
             "painful",
             "sore",
@@ -298,7 +300,7 @@ pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
             phrases.push((*intent, stems));
         }
     }
-    for word in SESSION_WORDS {
+    for word in SESSION_WORDS.iter().chain(&ADVICE_CUES) {
         single.extend(text::terms(&mut analyzer, word));
     }
     Cues { phrases, single }
@@ -351,6 +353,19 @@ pub fn detect(stems: &[String]) -> Vec<Intent> {
     }
     found
 }
+
+/// Words that ask what to do or not to do ("what should I avoid before a peel?"): what is
+/// asked, not what it is about, so an article that says "stop using retinol" still answers.
+const ADVICE_CUES: [&str; 8] = [
+    "avoid",
+    "stop",
+    "skip",
+    "refrain",
+    "abstain",
+    "allowed",
+    "permitted",
+    "okay",
+];
 
 const SESSION_WORDS: [&str; 7] = [
     "session",
