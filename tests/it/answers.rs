@@ -345,6 +345,24 @@ async fn each_article_answers_in_its_own_words_when_several_are_loaded() {
         &app,
         &[
             (
+                "what should I avoid before a chemical peel",
+                "answer",
+                &["retinol"],
+                None,
+            ),
+            (
+                "what does microneedling feel like",
+                "answer",
+                &["light scratching"],
+                None,
+            ),
+            (
+                "can I exercise after microneedling",
+                "answer",
+                &["gym"],
+                None,
+            ),
+            (
                 "what are dermal fillers",
                 "answer",
                 &["soft, clear gels"],
