@@ -4,25 +4,28 @@ use serde_json::{Value, json};
 
 use crate::app::{SHIPPED, spawn_app, spawn_with};
 
-async fn report(app: &crate::app::App) -> Value {
-    // Recording is asynchronous; the report reads what the writer has committed.
+/// The report once it shows what `ready` waits for: recording is asynchronous, and the
+/// report reads what the writer has committed. Gives up (returning the last report) after
+/// about 2.5 s.
+async fn report_when(app: &crate::app::App, ready: impl Fn(&Value) -> bool) -> Value {
+    let mut body = Value::Null;
     for _ in 0..50 {
-        let body: Value = app
+        body = app
             .get("/api/staff/report?days=7")
             .await
             .json()
             .await
             .unwrap();
-        if body["questions"].as_i64().unwrap_or(0) > 0 {
-            return body;
+        if ready(&body) {
+            break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    app.get("/api/staff/report?days=7")
-        .await
-        .json()
-        .await
-        .unwrap()
+    body
+}
+
+async fn report(app: &crate::app::App) -> Value {
+    report_when(app, |body| body["questions"].as_i64().unwrap_or(0) > 0).await
 }
 
 #[tokio::test]
@@ -33,14 +36,7 @@ async fn the_report_counts_questions_by_kind_with_personal_details_redacted() {
         .await;
     app.ask("opening hours please").await;
     app.ask("hello").await;
-    let mut body = report(&app).await;
-    for _ in 0..50 {
-        if body["questions"] == 4 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        body = report(&app).await;
-    }
+    let body = report_when(&app, |body| body["questions"] == 4).await;
     assert_eq!(body["questions"], 4, "{body}");
     assert_eq!(body["by_kind"]["answer"], 1);
     assert_eq!(body["by_kind"]["fallback"], 2);
@@ -67,11 +63,7 @@ async fn feedback_on_an_answer_is_stored_and_reported() {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    let mut body = report(&app).await;
-    for _ in 0..50 {
-        if body["feedback"]["not_helpful"] == 1 {
-            break;
-        }
+    let body = report_when(&app, |body| body["feedback"]["not_helpful"] == 1).await;
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         body = report(&app).await;
     }
