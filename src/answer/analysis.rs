@@ -21,6 +21,7 @@ pub const STOP_WORDS: &str = "a an the is are was were be been being am do does 
     feel feels feeling look looks seem seems make makes give gives see say says let put keep happen happens possible \
     able actually exactly now still ever even yet already mean means treat treated treating offer offers provide \
     fix fixed fixing solve sort rid deal leave leaves left stop stops \
+    tip tips advice info information detail details guide overview \
     provided available hi hello hey thank cheers dear anyone someone person people question questions \
     while whilst because though although again maybe perhaps whether each every other another same such only own \
     both either neither more most less least quite rather bit little lot much way ways time times try trying \
@@ -39,6 +40,8 @@ pub struct Form {
     pub stems: Vec<String>,
     /// The visitor's own words (after typo correction), not a lexicon alternative.
     pub original: bool,
+    /// A broader word than the visitor's ("areas" for "thighs"): weaker evidence.
+    pub broad: bool,
     /// Passages holding all of its stems at most (the rarest stem's count); 0: not in the corpus.
     pub doc_freq: u64,
 }
@@ -164,6 +167,7 @@ impl Analyzer<'_> {
                     .map(|&k| Form {
                         stems: vec![stems[k].clone()],
                         original: false,
+                        broad: false,
                         doc_freq: 0,
                     })
                     .collect();
@@ -174,11 +178,19 @@ impl Analyzer<'_> {
                 let mut forms = vec![Form {
                     stems: phrase,
                     original: true,
+                    broad: false,
                     doc_freq: 0,
                 }];
                 forms.extend(m.alternatives.iter().map(|a| Form {
                     stems: a.clone(),
                     original: false,
+                    broad: false,
+                    doc_freq: 0,
+                }));
+                forms.extend(m.broad.iter().map(|a| Form {
+                    stems: a.clone(),
+                    original: false,
+                    broad: true,
                     doc_freq: 0,
                 }));
                 forms.extend(parts);
@@ -194,6 +206,7 @@ impl Analyzer<'_> {
                 let forms = vec![Form {
                     stems: vec![stems[i].clone()],
                     original: true,
+                    broad: false,
                     doc_freq: 0,
                 }];
                 let asks = CUE_TABLE.single.contains(&stems[i]);

@@ -219,7 +219,9 @@ struct QueryStems {
 struct FormMask {
     mask: u128,
     len: u32,
-    original: bool,
+    /// How much a full match counts: the visitor's words 1, a synonym less, a broader word
+    /// ("areas" for "thighs") least.
+    credit: f32,
 }
 
 impl QueryStems {
@@ -252,10 +254,15 @@ impl QueryStems {
                     mask |= 1 << bit;
                 }
                 if mask != 0 {
+                    let credit = match (form.original, form.broad) {
+                        (true, _) => 1.0,
+                        (false, false) => 0.85,
+                        (false, true) => 0.7,
+                    };
                     forms.push(FormMask {
                         mask,
                         len: form.stems.len() as u32,
-                        original: form.original,
+                        credit,
                     });
                 }
             }
@@ -306,7 +313,7 @@ fn presence(forms: &[FormMask], found: u128) -> f32 {
                 n if n == f.len => 1.0,
                 n => 0.6 * n as f32 / f.len as f32,
             };
-            share * if f.original { 1.0 } else { 0.85 }
+            share * f.credit
         })
         .fold(0.0, f32::max)
 }

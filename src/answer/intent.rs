@@ -235,8 +235,9 @@ const CUES: &[(Intent, &[&str])] = &[
             "body parts",
             "which parts",
             "zone",
-            "body",
-            "parts",
+            "on the body",
+            "of the body",
+            "parts of the body",
         ],
     ),
     (
@@ -482,7 +483,7 @@ const COMPARISON_WORDS: [&str; 9] = [
     "other",
     "hand",
 ];
-const BODY_PARTS: [&str; 30] = [
+const BODY_PARTS: [&str; 27] = [
     "face",
     "neck",
     "chest",
@@ -505,9 +506,6 @@ const BODY_PARTS: [&str; 30] = [
     "decolletage",
     "knee",
     "jowl",
-    "body",
-    "area",
-    "skin",
     "flank",
     "underarm",
     "ankle",
@@ -575,7 +573,7 @@ pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
             let spacing = has(&["apart", "spaced", "every", "interval"]) && has(&TIME_UNITS);
             score(
                 counted(&words) || number && spacing,
-                sessionish && has(&["multiple", "several", "series", "course"]),
+                sessionish && has(&["multiple", "several", "course"]),
             )
         }
         Intent::Duration => {

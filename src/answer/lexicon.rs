@@ -38,6 +38,8 @@ struct Broader {
 struct Entry {
     stems: Vec<String>,
     alternatives: Vec<Vec<String>>,
+    /// Broader words for it, from `[[broader]]`: weaker evidence than a synonym.
+    broad: Vec<Vec<String>>,
 }
 
 /// One place in a question where a lexicon phrase matched.
@@ -46,6 +48,7 @@ pub struct Match {
     pub start: usize,
     pub len: usize,
     pub alternatives: Vec<Vec<String>>,
+    pub broad: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -76,6 +79,7 @@ impl Lexicon {
         let mut analyzer = text::stemmed_analyzer();
         let mut stem = |term: &str| text::terms(&mut analyzer, term);
         let mut alternatives: HashMap<Vec<String>, Vec<Vec<String>>> = HashMap::new();
+        let mut broader: HashMap<Vec<String>, Vec<Vec<String>>> = HashMap::new();
         let mut words = Vec::new();
         for group in &file.synonyms {
             let stems: Vec<Vec<String>> = group
@@ -107,7 +111,7 @@ impl Lexicon {
                 .map(|t| stem(t))
                 .filter(|s| !s.is_empty())
             {
-                alternatives
+                broader
                     .entry(narrow)
                     .or_default()
                     .extend(broad.iter().cloned());
@@ -120,14 +124,23 @@ impl Lexicon {
             );
         }
         let mut by_first: HashMap<String, Vec<Entry>> = HashMap::new();
-        for (stems, mut alts) in alternatives {
-            alts.retain(|a| *a != stems);
-            alts.sort();
-            alts.dedup();
-            alts.truncate(MAX_ALTERNATIVES);
+        for stems in broader.keys().cloned().collect::<Vec<_>>() {
+            alternatives.entry(stems).or_default();
+        }
+        let tidy = |mut list: Vec<Vec<String>>, stems: &Vec<String>| {
+            list.retain(|a| a != stems);
+            list.sort();
+            list.dedup();
+            list.truncate(MAX_ALTERNATIVES);
+            list
+        };
+        for (stems, alts) in alternatives {
+            let broad = tidy(broader.remove(&stems).unwrap_or_default(), &stems);
+            let alternatives = tidy(alts, &stems);
             by_first.entry(stems[0].clone()).or_default().push(Entry {
                 stems,
-                alternatives: alts,
+                alternatives,
+                broad,
             });
         }
         for entries in by_first.values_mut() {
@@ -143,7 +156,12 @@ impl Lexicon {
         let stems = by_first
             .values()
             .flatten()
-            .flat_map(|e| e.stems.iter().chain(e.alternatives.iter().flatten()))
+            .flat_map(|e| {
+                e.stems
+                    .iter()
+                    .chain(e.alternatives.iter().flatten())
+                    .chain(e.broad.iter().flatten())
+            })
             .cloned()
             .collect();
         Ok(Lexicon {
@@ -168,6 +186,7 @@ impl Lexicon {
                         start: i,
                         len: entry.stems.len(),
                         alternatives: entry.alternatives.clone(),
+                        broad: entry.broad.clone(),
                     });
                     i += entry.stems.len();
                 }
@@ -226,7 +245,7 @@ mod tests {
     fn broader_words_point_one_way_only() {
         let lexicon = Lexicon::parse(SAMPLE).unwrap();
         assert_eq!(
-            lexicon.matches(&stems("diabetes"))[0].alternatives,
+            lexicon.matches(&stems("diabetes"))[0].broad,
             vec![stems("medical conditions")]
         );
         assert!(lexicon.matches(&stems("medical conditions")).is_empty());

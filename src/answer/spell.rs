@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-/// Words shorter than this are never corrected: too many near neighbours.
-const MIN_LEN: usize = 4;
+/// Words shorter than this are never corrected: too many near neighbours, and too many
+/// real words ("tips" is not a typo for "hips").
+const MIN_LEN: usize = 5;
 
 #[derive(Debug, Default)]
 pub struct Speller {

@@ -110,6 +110,36 @@ async fn the_shipped_article_answers_visitors_in_their_own_words() {
                 Some("hair loss"),
             ),
             (
+                "how many sessions do i need for my thighs",
+                "answer",
+                &["4-6"],
+                Some("cellulite"),
+            ),
+            (
+                "which body parts can you treat for cellulite",
+                "answer",
+                &["thighs"],
+                None,
+            ),
+            (
+                "tips to prepare for mesotherapy",
+                "answer",
+                &[],
+                Some("prepare"),
+            ),
+            (
+                "does mesotherapy help hair grow back",
+                "answer",
+                &["hair"],
+                Some("hair loss"),
+            ),
+            (
+                "mesotherapy side affects",
+                "answer",
+                &[],
+                Some("side effects"),
+            ),
+            (
                 "is mesotherapy safe for expecting mothers?",
                 "answer",
                 &[],
