@@ -138,8 +138,14 @@ pub fn answer(
         let mut text = "It depends on what is being treated:".to_string();
         for line in lines {
             let p = passage(line);
-            // Within one article the section says which treatment; across articles the title does.
-            let label = if one_article { &p.heading } else { &p.title };
+            // Within one article the section says which treatment; across articles the title
+            // does, with the section too when the article has several lines.
+            let shared = lines.iter().filter(|l| passage(l).slug == p.slug).count() > 1;
+            let label = match (one_article, shared) {
+                (true, _) => p.heading.clone(),
+                (false, false) => p.title.clone(),
+                (false, true) => format!("{} ({})", p.title, p.heading),
+            };
             text.push_str(&format!("\n• {label}: {}", line.sentences.join(" ")));
         }
         text
