@@ -4,6 +4,7 @@ use std::path::Path;
 
 use clinic_chat::config::Config;
 use clinic_chat::http::{self, AppState};
+use clinic_chat::index::BuildReport;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -18,14 +19,44 @@ pub struct App {
     pub base: String,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
+    _served: Served,
+}
+
+/// A real server on a free loopback port; it stops when this is dropped.
+pub struct Served {
+    pub base: String,
+    /// What was built at start, when the index had to be (re)built.
+    pub report: Option<BuildReport>,
     stop: Option<oneshot::Sender<()>>,
 }
 
-impl Drop for App {
+impl Drop for Served {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// Loads the index for `config` (building it when needed) and serves it.
+pub async fn serve(config: Config) -> Served {
+    let (answerer, report) = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || clinic_chat::load(&config).unwrap()
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let state = AppState::new(answerer, config);
+    tokio::spawn(http::run(listener, state, async {
+        let _ = stopped.await;
+    }));
+    Served {
+        base,
+        report,
+        stop: Some(stop),
     }
 }
 
@@ -51,24 +82,12 @@ pub async fn spawn_with(files: &[&str], adjust: impl FnOnce(&mut Config)) -> App
     config.rate_per_minute = 0;
     config.data = dir.path().join("data");
     adjust(&mut config);
-    let (answerer, _) = tokio::task::spawn_blocking({
-        let config = config.clone();
-        move || clinic_chat::load(&config).unwrap()
-    })
-    .await
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let state = AppState::new(answerer, config);
-    tokio::spawn(http::run(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let served = serve(config).await;
     App {
-        base,
+        base: served.base.clone(),
         client: reqwest::Client::new(),
         _dir: dir,
-        stop: Some(stop),
+        _served: served,
     }
 }
 

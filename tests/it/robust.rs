@@ -465,19 +465,8 @@ async fn visitors_get_answers_when_the_index_was_damaged_inside_its_files_before
         let mut config = config;
         config.rate_per_minute = 0;
         config.data = built.dir.path().join("data");
-        let (answerer, report) = tokio::task::spawn_blocking({
-            let config = config.clone();
-            move || clinic_chat::load(&config).unwrap()
-        })
-        .await
-        .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = clinic_chat::http::AppState::new(answerer, config);
-        tokio::spawn(clinic_chat::http::run(listener, state, async {
-            let _ = stopped.await;
-        }));
+        let served = crate::app::serve(config).await;
+        let base = &served.base;
         let response = client()
             .post(format!("{base}/api/chat"))
             .json(&json!({"message": "How many sessions for hair loss?"}))
@@ -486,10 +475,12 @@ async fn visitors_get_answers_when_the_index_was_damaged_inside_its_files_before
             .unwrap();
         let status = response.status().as_u16();
         let reply: Value = response.json().await.unwrap_or(Value::Null);
-        let _ = stop.send(());
         assert_eq!(status, 200, "{case}: {reply}");
         assert!(answer_text(&reply).contains("6-8"), "{case}: {reply}");
-        assert!(report.is_some(), "{case}: the damaged index is rebuilt");
+        assert!(
+            served.report.is_some(),
+            "{case}: the damaged index is rebuilt"
+        );
     }
 }
 
