@@ -18,9 +18,9 @@ use serde::Serialize;
 
 const DATABASE: &str = "clinic-chat.db";
 /// Records waiting for the writer; beyond this they are dropped (and counted), not queued.
-const QUEUE: usize = 4096;
+const QUEUE: usize = 8192;
 /// Records written in one transaction at most.
-const BATCH: usize = 256;
+const BATCH: usize = 2048;
 const SCHEMA_VERSION: i64 = 1;
 /// How long the writer waits to gather records into one transaction.
 const LINGER: Duration = Duration::from_millis(25);

@@ -378,5 +378,5 @@ fn valid_conversation_id(id: &str) -> bool {
 }
 
 fn new_conversation_id() -> String {
-    format!("c_{}", uuid::Uuid::new_v4().simple())
+    reply::new_id("c_")
 }
