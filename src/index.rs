@@ -16,7 +16,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::collector::{DocSetCollector, TopDocs};
-use tantivy::query::{Query, TermQuery};
+use tantivy::query::{Bm25StatisticsProvider, Query, TermQuery};
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TantivyDocument, TextFieldIndexing,
     TextOptions, Value,
@@ -219,14 +219,16 @@ impl Generation {
         self.reader.searcher()
     }
 
-    /// The best passages for a query built in code, best first.
+    /// The best passages for a query built in code, best first, scored with `statistics`
+    /// (the segments' own, or the same figures read once).
     pub fn search(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         limit: usize,
+        statistics: &dyn Bm25StatisticsProvider,
     ) -> tantivy::Result<Vec<(f32, StoredPassage)>> {
-        let top = searcher.search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let top = self.search_addresses(searcher, query, limit, statistics)?;
         top.into_iter()
             .map(|(score, address)| Ok((score, self.passage(searcher, address)?)))
             .collect()
@@ -238,8 +240,10 @@ impl Generation {
         searcher: &Searcher,
         query: &dyn Query,
         limit: usize,
+        statistics: &dyn Bm25StatisticsProvider,
     ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
-        searcher.search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())
+        let top = TopDocs::with_limit(limit.max(1)).order_by_score();
+        searcher.search_with_statistics_provider(query, &top, statistics)
     }
 
     pub fn passage(

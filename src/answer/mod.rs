@@ -12,6 +12,7 @@ pub mod question;
 mod reply;
 pub mod safety;
 pub mod spell;
+mod stats;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -21,7 +22,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQu
 use tantivy::schema::IndexRecordOption;
 
 use crate::index::{Generation, IndexHandle};
-use analysis::{Analysis, Analyzer, Frequencies};
+use analysis::{Analysis, Analyzer};
 use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
@@ -29,6 +30,7 @@ use passages::PassageCache;
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Source};
 use spell::Speller;
+use stats::Statistics;
 
 /// Passages retrieved per question before sentence choice.
 const CANDIDATES: usize = 24;
@@ -48,8 +50,7 @@ struct Knowledge {
     speller: Speller,
     starters: Vec<String>,
     passages: PassageCache,
-    /// Passages holding each stem of the body text.
-    doc_freqs: std::collections::HashMap<String, u32>,
+    stats: Statistics,
 }
 
 pub struct Answerer {
@@ -141,7 +142,7 @@ impl Answerer {
         }
         let searcher = knowledge.generation.searcher();
         let previous = self.memory.last(&conversation_id);
-        let analysis = self.with_analyzer(&knowledge, &searcher, |analyzer| {
+        let analysis = self.with_analyzer(&knowledge, |analyzer| {
             let mut analysis = analyzer.analyze(&words);
             if let Some(previous) = previous {
                 previous.complete(&mut analysis, |words| {
@@ -180,30 +181,18 @@ impl Answerer {
     }
 
     /// Runs `read` with an analyzer over this generation's vocabulary and frequencies.
-    fn with_analyzer<T>(
-        &self,
-        knowledge: &Knowledge,
-        searcher: &tantivy::Searcher,
-        read: impl FnOnce(&Analyzer) -> T,
-    ) -> T {
-        let frequencies = SearcherFrequencies {
-            searcher,
-            generation: &knowledge.generation,
-            known: &knowledge.doc_freqs,
-        };
+    fn with_analyzer<T>(&self, knowledge: &Knowledge, read: impl FnOnce(&Analyzer) -> T) -> T {
         read(&Analyzer {
             lexicon: &self.lexicon,
             speller: &knowledge.speller,
-            frequencies: &frequencies,
+            frequencies: &knowledge.stats,
         })
     }
 
     /// How a question was read, for staff: corrected words, intents, concepts with weights.
     pub fn explain(&self, text: &str) -> String {
         let knowledge = self.knowledge();
-        let searcher = knowledge.generation.searcher();
-        let analysis =
-            self.with_analyzer(&knowledge, &searcher, |a| a.analyze(&question::words(text)));
+        let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&question::words(text)));
         let mut out = format!(
             "words: {}\nintents: {:?}\n",
             analysis.words.join(" "),
@@ -226,12 +215,11 @@ impl Answerer {
     pub fn search(&self, text: &str, limit: usize) -> Vec<(f32, crate::index::StoredPassage)> {
         let knowledge = self.knowledge();
         let searcher = knowledge.generation.searcher();
-        let analysis =
-            self.with_analyzer(&knowledge, &searcher, |a| a.analyze(&question::words(text)));
-        let query = build_query(&knowledge.generation, &analysis);
+        let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&question::words(text)));
+        let query = build_query(&knowledge.generation, &knowledge.stats, &analysis);
         knowledge
             .generation
-            .search(&searcher, &query, limit)
+            .search(&searcher, &query, limit, &knowledge.stats)
             .unwrap_or_default()
     }
 }
@@ -242,38 +230,14 @@ impl Knowledge {
         known.extend(analysis::STOP_WORDS.split_whitespace().map(str::to_string));
         let speller = Speller::new(generation.terms(generation.fields.words)?, &known);
         let starters = reply::starters(&generation.manifest.articles);
-        let doc_freqs = generation.terms(generation.fields.body)?;
+        let stats = Statistics::read(&generation)?;
         Ok(Knowledge {
             generation,
             speller,
             starters,
             passages: PassageCache::default(),
-            doc_freqs,
+            stats,
         })
-    }
-}
-
-struct SearcherFrequencies<'a> {
-    searcher: &'a tantivy::Searcher,
-    generation: &'a Generation,
-    /// Read once per generation: a question's words are looked up here, not in the index.
-    known: &'a std::collections::HashMap<String, u32>,
-}
-
-impl Frequencies for SearcherFrequencies<'_> {
-    fn doc_freq(&self, stem: &str) -> u64 {
-        match self.known.get(stem) {
-            Some(df) => u64::from(*df),
-            None if self.known.is_empty() => {
-                let term = Term::from_field_text(self.generation.fields.body, stem);
-                self.searcher.doc_freq(&term).unwrap_or(0)
-            }
-            None => 0,
-        }
-    }
-
-    fn num_docs(&self) -> u64 {
-        self.searcher.num_docs()
     }
 }
 
@@ -286,8 +250,8 @@ fn retrieve(
         return Ok(Vec::new());
     }
     let generation = &knowledge.generation;
-    let query = build_query(generation, analysis);
-    let hits = generation.search_addresses(searcher, &query, CANDIDATES)?;
+    let query = build_query(generation, &knowledge.stats, analysis);
+    let hits = generation.search_addresses(searcher, &query, CANDIDATES, &knowledge.stats)?;
     let mut candidates = Vec::with_capacity(hits.len());
     for (score, address) in hits {
         let analysed = knowledge
@@ -306,12 +270,14 @@ const TITLE_BOOST: f32 = 0.5;
 const ALTERNATIVE_BOOST: f32 = 0.7;
 
 /// A query built in code from the concepts: never tantivy's query syntax, so any visitor text
-/// is safe. Each way of saying each concept may match body, heading or title.
-fn build_query(generation: &Generation, analysis: &Analysis) -> BooleanQuery {
+/// is safe. Each way of saying each concept may match body, heading or title. A clause for a
+/// field that lacks one of its stems could match nothing, and one for a word that every
+/// passage's field holds (the title of a one-article corpus) tells none apart: both are left out.
+fn build_query(generation: &Generation, stats: &Statistics, analysis: &Analysis) -> BooleanQuery {
     let fields = &generation.fields;
     // In a small corpus every clause is cheap; in a large one a word in a tenth of the
     // passages tells little and costs much.
-    let common = (generation.reader.searcher().num_docs() / 10).max(COMMON_FLOOR);
+    let common = (stats.docs() / 10).max(COMMON_FLOOR);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for concept in &analysis.concepts {
         let unknown = concept.forms[0].doc_freq == 0;
@@ -330,13 +296,20 @@ fn build_query(generation: &Generation, analysis: &Analysis) -> BooleanQuery {
                 (fields.heading, HEADING_BOOST),
                 (fields.title, TITLE_BOOST),
             ] {
-                let query: Box<dyn Query> = if field == fields.title && !form.original {
+                // Titles match the visitor's own single words only.
+                let title = field == fields.title;
+                if title && (!form.original || form.stems.len() > 1) {
                     continue;
-                } else if form.stems.len() == 1 {
+                }
+                let held = |s: &String| stats.field_doc_freq(field, s);
+                if form.stems.iter().any(|s| held(s) == 0)
+                    || form.stems.iter().all(|s| held(s) >= stats.docs())
+                {
+                    continue;
+                }
+                let query: Box<dyn Query> = if form.stems.len() == 1 {
                     let term = Term::from_field_text(field, &form.stems[0]);
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-                } else if field == fields.title {
-                    continue;
                 } else {
                     let terms = form
                         .stems

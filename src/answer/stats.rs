@@ -1,0 +1,107 @@
+//! Corpus statistics, read once per index generation: how many passages hold each term of the
+//! searched fields, and each field's token count. Questions are weighed and scored with these,
+//! so a question looks its words up in hash maps instead of every segment's term dictionary,
+//! and the query can leave out clauses that cannot match.
+
+use std::collections::HashMap;
+
+use tantivy::query::Bm25StatisticsProvider;
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+
+use super::analysis::Frequencies;
+use crate::index::Generation;
+
+/// One searched field: passages per term, and tokens in all.
+struct FieldStats {
+    field: Field,
+    doc_freqs: HashMap<String, u32>,
+    tokens: u64,
+}
+
+pub struct Statistics {
+    /// Documents in all segments, deleted ones included, as tantivy's own statistics count.
+    docs: u64,
+    /// Body first: analysis weighs a question's words by the body's frequencies.
+    fields: Vec<FieldStats>,
+}
+
+impl Statistics {
+    pub fn read(generation: &Generation) -> tantivy::Result<Statistics> {
+        let searcher = generation.searcher();
+        let f = &generation.fields;
+        let fields = [f.body, f.heading, f.title]
+            .into_iter()
+            .map(|field| {
+                Ok(FieldStats {
+                    field,
+                    doc_freqs: generation.terms(field)?,
+                    tokens: tokens(&searcher, field)?,
+                })
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let docs = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| u64::from(s.max_doc()))
+            .sum();
+        Ok(Statistics { docs, fields })
+    }
+
+    /// Passages whose `field` holds `stem`; 0 for a field not read here.
+    pub fn field_doc_freq(&self, field: Field, stem: &str) -> u64 {
+        self.fields
+            .iter()
+            .find(|f| f.field == field)
+            .and_then(|f| f.doc_freqs.get(stem))
+            .map_or(0, |df| u64::from(*df))
+    }
+
+    pub fn docs(&self) -> u64 {
+        self.docs
+    }
+}
+
+fn tokens(searcher: &Searcher, field: Field) -> tantivy::Result<u64> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|s| Ok(s.inverted_index(field)?.total_num_tokens()))
+        .sum()
+}
+
+/// Analysis weighs words by how many passages' text holds them.
+impl Frequencies for Statistics {
+    fn doc_freq(&self, stem: &str) -> u64 {
+        self.fields
+            .first()
+            .and_then(|f| f.doc_freqs.get(stem))
+            .map_or(0, |df| u64::from(*df))
+    }
+
+    fn num_docs(&self) -> u64 {
+        self.docs
+    }
+}
+
+/// BM25 from the same figures tantivy would read from the segments.
+impl Bm25StatisticsProvider for Statistics {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(self
+            .fields
+            .iter()
+            .find(|f| f.field == field)
+            .map_or(0, |f| f.tokens))
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(term
+            .value()
+            .as_str()
+            .map_or(0, |stem| self.field_doc_freq(term.field(), stem)))
+    }
+}
