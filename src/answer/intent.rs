@@ -3,7 +3,7 @@
 //! a duration for "how long", pain words for "does it hurt". Cues are matched on stems, so
 //! "hurts", "hurting" and "hurt" are one cue.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use tantivy::tokenizer::TextAnalyzer;
@@ -284,8 +284,23 @@ const CUES: &[(Intent, &[&str])] = &[
 
 pub(crate) struct Cues {
     phrases: Vec<(Intent, Vec<String>)>,
+    /// Phrases by their first stem, so a question is read in one pass over its stems.
+    by_first: HashMap<String, Vec<usize>>,
     /// Single-stem cues: words that say what is asked rather than what it is about.
     pub single: HashSet<String>,
+}
+
+impl Cues {
+    /// Every place a cue phrase stands in `stems`: (the phrase's number, where it starts).
+    fn occurrences<'a>(&'a self, stems: &'a [String]) -> impl Iterator<Item = (usize, usize)> + 'a {
+        stems.iter().enumerate().flat_map(move |(start, stem)| {
+            let phrases = self.by_first.get(stem).map_or(&[][..], Vec::as_slice);
+            phrases
+                .iter()
+                .filter(move |&&p| stems[start..].starts_with(&self.phrases[p].1))
+                .map(move |&p| (p, start))
+        })
+    }
 }
 
 pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
@@ -304,31 +319,37 @@ pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
     for word in SESSION_WORDS.iter().chain(&ADVICE_CUES) {
         single.extend(text::terms(&mut analyzer, word));
     }
-    Cues { phrases, single }
+    let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+    for (p, (_, stems)) in phrases.iter().enumerate() {
+        if let Some(first) = stems.first() {
+            by_first.entry(first.clone()).or_default().push(p);
+        }
+    }
+    Cues {
+        phrases,
+        by_first,
+        single,
+    }
 });
 
 /// Where multi-word cues ("how far apart", "opening hours") stand in the stems: those words
 /// say what is asked, so they are not topics.
 pub fn cue_spans(stems: &[String]) -> Vec<std::ops::Range<usize>> {
-    let mut spans = Vec::new();
-    for (_, cue) in CUE_TABLE.phrases.iter().filter(|(_, cue)| cue.len() > 1) {
-        for (start, window) in stems.windows(cue.len()).enumerate() {
-            if window == cue.as_slice() {
-                spans.push(start..start + cue.len());
-            }
-        }
-    }
-    spans
+    CUE_TABLE
+        .occurrences(stems)
+        .map(|(p, start)| start..start + CUE_TABLE.phrases[p].1.len())
+        .filter(|span| span.len() > 1)
+        .collect()
 }
 
 /// The intents a question's stems show, most specific first.
 pub fn detect(stems: &[String]) -> Vec<Intent> {
+    let mut matched: Vec<usize> = CUE_TABLE.occurrences(stems).map(|(p, _)| p).collect();
+    matched.sort_unstable();
+    matched.dedup();
     let mut found: Vec<Intent> = Vec::new();
     let mut aftercare_cues = 0;
-    for (intent, cue) in &CUE_TABLE.phrases {
-        if cue.is_empty() || !stems.windows(cue.len()).any(|w| w == cue.as_slice()) {
-            continue;
-        }
+    for (intent, cue) in matched.into_iter().map(|p| &CUE_TABLE.phrases[p]) {
         if *intent == Intent::Aftercare && cue.as_slice() != ["after"] {
             aftercare_cues += 1;
         }
