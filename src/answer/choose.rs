@@ -149,18 +149,27 @@ fn score_passage(
         .iter()
         .any(|i| passage.heading_cues[i.index()]);
     // Per passage, once: which of the question's stems its heading, title and text hold.
-    let heading = query.found_in(&passage.heading);
-    let title = query.found_in(&passage.title);
-    let whole = query.found_in(&passage.whole);
+    let (heading, title, whole) = (
+        query.found_in(&passage.heading),
+        query.found_in(&passage.title),
+        query.found_in(&passage.whole),
+    );
+    // Each concept's presence in the heading, title and whole passage: the same for all of
+    // the passage's sentences.
+    let around: Vec<[f32; 3]> = query
+        .concepts
+        .iter()
+        .map(|forms| [heading, title, whole].map(|set| presence(forms, set)))
+        .collect();
     let mut out = Vec::with_capacity(passage.sentences.len());
     for (i, sentence) in passage.sentences.iter().enumerate() {
         let here_set = query.found_in(&sentence.stems);
         let (mut near, mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0, 0.0);
-        for (concept, forms) in analysis.concepts.iter().zip(&query.concepts) {
+        for ((concept, forms), [heading, title, whole]) in
+            analysis.concepts.iter().zip(&query.concepts).zip(&around)
+        {
+            let (heading, title, whole) = (*heading, *title, *whole);
             let here = presence(forms, here_set);
-            let heading = presence(forms, heading);
-            let whole = presence(forms, whole);
-            let title = presence(forms, title);
             near += concept.weight * here.max(0.5 * heading).max(0.45 * whole).max(0.35 * title);
             let in_passage = here.max(heading).max(whole);
             let somewhere = in_passage.max(0.8 * title);
