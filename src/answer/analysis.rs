@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use super::intent::{self, CUE_TABLE, Intent};
-use super::lexicon::Lexicon;
+use super::lexicon::{Lexicon, Phrase};
 use super::spell::{Fix, Speller};
 use crate::text;
 
@@ -37,7 +37,7 @@ pub fn is_stop_word(word: &str) -> bool {
 /// One way of saying a concept, as stems.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Form {
-    pub stems: Vec<String>,
+    pub stems: Phrase,
     /// The visitor's own words (after typo correction), not a lexicon alternative.
     pub original: bool,
     /// A broader word than the visitor's ("areas" for "thighs"): weaker evidence.
@@ -165,7 +165,7 @@ impl Analyzer<'_> {
                     .iter()
                     .filter(|_| m.len > 1)
                     .map(|&k| Form {
-                        stems: vec![stems[k].clone()],
+                        stems: Phrase::from([stems[k].clone()]),
                         original: false,
                         broad: false,
                         doc_freq: 0,
@@ -176,19 +176,19 @@ impl Analyzer<'_> {
                     .iter()
                     .all(|&k| CUE_TABLE.single.contains(&stems[k]));
                 let mut forms = vec![Form {
-                    stems: phrase,
+                    stems: phrase.into(),
                     original: true,
                     broad: false,
                     doc_freq: 0,
                 }];
                 forms.extend(m.alternatives.iter().map(|a| Form {
-                    stems: a.clone(),
+                    stems: Phrase::clone(a),
                     original: false,
                     broad: false,
                     doc_freq: 0,
                 }));
                 forms.extend(m.broad.iter().map(|a| Form {
-                    stems: a.clone(),
+                    stems: Phrase::clone(a),
                     original: false,
                     broad: true,
                     doc_freq: 0,
@@ -204,7 +204,7 @@ impl Analyzer<'_> {
                 && stems[i].chars().any(char::is_alphanumeric)
             {
                 let forms = vec![Form {
-                    stems: vec![stems[i].clone()],
+                    stems: Phrase::from([stems[i].clone()]),
                     original: true,
                     broad: false,
                     doc_freq: 0,
@@ -305,7 +305,7 @@ mod tests {
             analysis.concepts[1]
                 .forms
                 .iter()
-                .any(|f| f.stems == ["hair", "loss"])
+                .any(|f| *f.stems == ["hair", "loss"])
         );
         assert_eq!(analysis.intents, vec![Intent::Count]);
     }

@@ -246,7 +246,7 @@ impl QueryStems {
                 .filter(|f| f.original || f.doc_freq > 0)
             {
                 let mut mask = 0u128;
-                for stem in &form.stems {
+                for stem in form.stems.iter() {
                     // A stem no analysed passage holds gets no bit: it is never present.
                     let Some(id) = interner.id(stem) else {
                         continue;

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -33,22 +34,26 @@ struct Broader {
     broad: Vec<String>,
 }
 
+/// One way of saying something, as stems; shared, so a question's analysis borrows the
+/// lexicon's phrases instead of copying them.
+pub type Phrase = Arc<[String]>;
+
 /// A phrase (as stems) with the other phrases that may stand for it.
 #[derive(Debug, Clone, Default)]
 struct Entry {
     stems: Vec<String>,
-    alternatives: Vec<Vec<String>>,
+    alternatives: Vec<Phrase>,
     /// Broader words for it, from `[[broader]]`: weaker evidence than a synonym.
-    broad: Vec<Vec<String>>,
+    broad: Vec<Phrase>,
 }
 
 /// One place in a question where a lexicon phrase matched.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Match {
+pub struct Match<'a> {
     pub start: usize,
     pub len: usize,
-    pub alternatives: Vec<Vec<String>>,
-    pub broad: Vec<Vec<String>>,
+    pub alternatives: &'a [Phrase],
+    pub broad: &'a [Phrase],
 }
 
 #[derive(Debug, Default)]
@@ -132,7 +137,7 @@ impl Lexicon {
             list.sort();
             list.dedup();
             list.truncate(MAX_ALTERNATIVES);
-            list
+            list.into_iter().map(Phrase::from).collect::<Vec<_>>()
         };
         for (stems, alts) in alternatives {
             let broad = tidy(broader.remove(&stems).unwrap_or_default(), &stems);
@@ -159,8 +164,8 @@ impl Lexicon {
             .flat_map(|e| {
                 e.stems
                     .iter()
-                    .chain(e.alternatives.iter().flatten())
-                    .chain(e.broad.iter().flatten())
+                    .chain(e.alternatives.iter().flat_map(|a| a.iter()))
+                    .chain(e.broad.iter().flat_map(|a| a.iter()))
             })
             .cloned()
             .collect();
@@ -172,7 +177,7 @@ impl Lexicon {
     }
 
     /// The longest lexicon phrases in `stems`, left to right, not overlapping.
-    pub fn matches(&self, stems: &[String]) -> Vec<Match> {
+    pub fn matches(&self, stems: &[String]) -> Vec<Match<'_>> {
         let mut found = Vec::new();
         let mut i = 0;
         while i < stems.len() {
@@ -185,8 +190,8 @@ impl Lexicon {
                     found.push(Match {
                         start: i,
                         len: entry.stems.len(),
-                        alternatives: entry.alternatives.clone(),
-                        broad: entry.broad.clone(),
+                        alternatives: &entry.alternatives,
+                        broad: &entry.broad,
                     });
                     i += entry.stems.len();
                 }
@@ -222,6 +227,10 @@ mod tests {
         text::terms(&mut text::stemmed_analyzer(), text)
     }
 
+    fn phrase(text: &str) -> Phrase {
+        stems(text).into()
+    }
+
     const SAMPLE: &str = r#"
         [[synonyms]]
         terms = ["hair loss", "alopecia", "balding"]
@@ -237,8 +246,8 @@ mod tests {
         let lexicon = Lexicon::parse(SAMPLE).unwrap();
         let found = lexicon.matches(&stems("balding sessions"));
         assert_eq!(found.len(), 2);
-        assert!(found[0].alternatives.contains(&stems("hair loss")));
-        assert!(found[1].alternatives.contains(&stems("treatments")));
+        assert!(found[0].alternatives.contains(&phrase("hair loss")));
+        assert!(found[1].alternatives.contains(&phrase("treatments")));
     }
 
     #[test]
@@ -246,7 +255,7 @@ mod tests {
         let lexicon = Lexicon::parse(SAMPLE).unwrap();
         assert_eq!(
             lexicon.matches(&stems("diabetes"))[0].broad,
-            vec![stems("medical conditions")]
+            [phrase("medical conditions")]
         );
         assert!(lexicon.matches(&stems("medical conditions")).is_empty());
     }
@@ -264,7 +273,7 @@ mod tests {
             assert!(
                 found
                     .iter()
-                    .any(|m| m.alternatives.contains(&stems(article))),
+                    .any(|m| m.alternatives.contains(&phrase(article))),
                 "{visitor} should reach {article}: {found:?}"
             );
         }
