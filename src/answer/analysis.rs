@@ -90,12 +90,12 @@ pub struct Analyzer<'a> {
 
 impl Analyzer<'_> {
     pub fn analyze(&self, words: &[String]) -> Analysis {
-        let corrected = self.correct(words);
+        let (corrected, stems_of_words) = self.correct(words);
         let mut stems = Vec::with_capacity(corrected.len());
         // Stems per word, so phrase matches map back to words.
         let mut word_of_stem = Vec::with_capacity(corrected.len());
-        for (i, word) in corrected.iter().enumerate() {
-            for stem in text::stems(word) {
+        for (i, word_stems) in stems_of_words.into_iter().enumerate() {
+            for stem in word_stems {
                 stems.push(stem);
                 word_of_stem.push(i);
             }
@@ -116,11 +116,15 @@ impl Analyzer<'_> {
         }
     }
 
-    fn correct(&self, words: &[String]) -> Vec<String> {
+    /// The words with typos corrected and joined words split, and each word's stems.
+    fn correct(&self, words: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
         let mut out = Vec::with_capacity(words.len());
+        let mut stems = Vec::with_capacity(words.len());
         for word in words {
-            if is_stop_word(word) || self.known_stem(word) {
+            let own = text::stems(word);
+            if is_stop_word(word) || self.known_stem(&own) {
                 out.push(word.clone());
+                stems.push(own);
                 continue;
             }
             match self.speller.fix(word) {
@@ -129,16 +133,20 @@ impl Analyzer<'_> {
                     out.push(a);
                     out.push(b);
                 }
-                Fix::Known | Fix::Unknown => out.push(word.clone()),
+                Fix::Known | Fix::Unknown => {
+                    out.push(word.clone());
+                    stems.push(own);
+                }
             }
+            stems.extend(out[stems.len()..].iter().map(|w| text::stems(w)));
         }
-        out
+        (out, stems)
     }
 
     /// Another form of a word the corpus or the lexicon knows is no typo: "injected" when the
     /// article says "injecting" must not become "infected".
-    fn known_stem(&self, word: &str) -> bool {
-        text::stems(word).first().is_some_and(|stem| {
+    fn known_stem(&self, stems: &[String]) -> bool {
+        stems.first().is_some_and(|stem| {
             self.lexicon.knows_stem(stem) || self.frequencies.doc_freq(stem) > 0
         })
     }
