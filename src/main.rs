@@ -9,6 +9,13 @@ use clinic_chat::config::{Cli, Command, Config};
 use clinic_chat::http::{self, AppState};
 use clinic_chat::index::{self, BuildReport};
 
+/// jemalloc rather than glibc's malloc: answers are built on blocking threads and freed on the
+/// runtime's workers, and glibc locks the other thread's arena for each such free. Measured
+/// with scripts/load.sh: about 6 µs less server CPU per chat; mimalloc saved as much but
+/// doubled resident memory.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
