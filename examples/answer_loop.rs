@@ -1,0 +1,62 @@
+//! A driver for profilers: answers the benchmark questions over and over, on one thread or
+//! several, and prints the mean time per answer (serialised to JSON, as the chat endpoint
+//! would). Criterion's harness gets in a profile's way; this is only the answer path.
+//!
+//! ```sh
+//! cargo build --release --example answer_loop
+//! target/release/examples/answer_loop corpus 200000        # one thread
+//! target/release/examples/answer_loop corpus 200000 2      # two threads sharing one answerer
+//! perf record -g target/release/examples/answer_loop corpus 200000
+//! valgrind --tool=callgrind target/release/examples/answer_loop corpus 2000
+//! ```
+
+use std::time::Instant;
+
+use clinic_chat::answer::Question;
+use clinic_chat::config::Config;
+
+const QUESTIONS: &str = include_str!("../benches/support/questions.txt");
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(corpus), Some(count)) = (args.get(1), args.get(2)) else {
+        anyhow::bail!("usage: answer_loop CORPUS_DIR ANSWERS [THREADS]");
+    };
+    let count: usize = count.parse()?;
+    let threads: usize = args.get(3).map_or(Ok(1), |t| t.parse())?.max(1);
+    let dir = tempfile::TempDir::new()?;
+    let config = Config::for_paths(std::path::Path::new(corpus), dir.path().join("index"));
+    let (answerer, _) = clinic_chat::load(&config)?;
+    let questions: Vec<Question> = QUESTIONS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(Question::parse)
+        .collect::<Result<_, _>>()?;
+    let per_thread = count / threads;
+    let started = Instant::now();
+    let bytes: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (answerer, questions) = (&answerer, &questions);
+                scope.spawn(move || {
+                    (0..per_thread)
+                        .map(|i| {
+                            let question = &questions[(i + t * 7) % questions.len()];
+                            let reply = answerer.answer(question, None);
+                            serde_json::to_vec(&reply).map_or(0, |json| json.len())
+                        })
+                        .sum::<usize>()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
+    let answered = (per_thread * threads).max(1);
+    let per_answer = started.elapsed().as_secs_f64() * 1e6 * threads as f64 / answered as f64;
+    println!(
+        "{answered} answers on {threads} thread(s): {per_answer:.1} µs of a thread each, {} bytes of JSON on average",
+        bytes / answered
+    );
+    Ok(())
+}
