@@ -128,17 +128,19 @@ impl Analyzer<'_> {
                 continue;
             }
             match self.speller.fix(word) {
-                Fix::Corrected(better) => out.push(better),
+                Fix::Corrected(better) => {
+                    stems.push(text::stems(&better));
+                    out.push(better);
+                }
                 Fix::Split(a, b) => {
-                    out.push(a);
-                    out.push(b);
+                    stems.extend([text::stems(&a), text::stems(&b)]);
+                    out.extend([a, b]);
                 }
                 Fix::Known | Fix::Unknown => {
                     out.push(word.clone());
                     stems.push(own);
                 }
             }
-            stems.extend(out[stems.len()..].iter().map(|w| text::stems(w)));
         }
         (out, stems)
     }

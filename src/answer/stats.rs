@@ -75,8 +75,7 @@ impl Frequencies for Statistics {
     fn doc_freq(&self, stem: &str) -> u64 {
         self.fields
             .first()
-            .and_then(|f| f.doc_freqs.get(stem))
-            .map_or(0, |df| u64::from(*df))
+            .map_or(0, |body| self.field_doc_freq(body.field, stem))
     }
 
     fn num_docs(&self) -> u64 {
