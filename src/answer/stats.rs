@@ -104,3 +104,50 @@ impl Bm25StatisticsProvider for Statistics {
             .map_or(0, |stem| self.field_doc_freq(term.field(), stem)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+
+    use super::*;
+
+    /// Staff see the ranking and scores tantivy itself would give: the figures read once are
+    /// the segments' own.
+    #[test]
+    fn passages_rank_and_score_as_with_the_segments_own_statistics() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clinic");
+        let (generation, _) = crate::index::build(&corpus, dir.path()).unwrap();
+        let stats = Statistics::read(&generation).unwrap();
+        let searcher = generation.searcher();
+        let f = &generation.fields;
+        let clauses: Vec<(Occur, Box<dyn Query>)> = [
+            (f.body, "session"),
+            (f.body, "scar"),
+            (f.heading, "recoveri"),
+            (f.title, "peel"),
+        ]
+        .into_iter()
+        .map(|(field, stem)| {
+            let term = Term::from_field_text(field, stem);
+            let query: Box<dyn Query> =
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+            (Occur::Should, query)
+        })
+        .collect();
+        let query = BooleanQuery::new(clauses);
+        let ours = generation
+            .search_addresses(&searcher, &query, 10, &stats)
+            .unwrap();
+        let theirs = generation
+            .search_addresses(&searcher, &query, 10, &searcher)
+            .unwrap();
+        assert!(ours.len() >= 3, "the fixtures answer the query: {ours:?}");
+        assert_eq!(ours, theirs);
+        assert!(stats.field_doc_freq(f.body, "session") > 0);
+        assert_eq!(stats.field_doc_freq(f.body, "no-such-stem"), 0);
+    }
+}
