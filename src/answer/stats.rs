@@ -50,11 +50,13 @@ impl Statistics {
 
     /// Passages whose `field` holds `stem`; 0 for a field not read here.
     pub fn field_doc_freq(&self, field: Field, stem: &str) -> u64 {
-        self.fields
-            .iter()
-            .find(|f| f.field == field)
+        self.field(field)
             .and_then(|f| f.doc_freqs.get(stem))
             .map_or(0, |df| u64::from(*df))
+    }
+
+    fn field(&self, field: Field) -> Option<&FieldStats> {
+        self.fields.iter().find(|f| f.field == field)
     }
 
     pub fn docs(&self) -> u64 {
@@ -86,11 +88,7 @@ impl Frequencies for Statistics {
 /// BM25 from the same figures tantivy would read from the segments.
 impl Bm25StatisticsProvider for Statistics {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
-        Ok(self
-            .fields
-            .iter()
-            .find(|f| f.field == field)
-            .map_or(0, |f| f.tokens))
+        Ok(self.field(field).map_or(0, |f| f.tokens))
     }
 
     fn total_num_docs(&self) -> tantivy::Result<u64> {
