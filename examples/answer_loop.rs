@@ -15,6 +15,10 @@ use std::time::Instant;
 use clinic_chat::answer::Question;
 use clinic_chat::config::Config;
 
+/// The server's allocator, so that time per answer and lock contention match it.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const QUESTIONS: &str = include_str!("../benches/support/questions.txt");
 
 fn main() -> anyhow::Result<()> {
