@@ -216,8 +216,8 @@ fn score_passage(
 /// The question's distinct stems, numbered, so a set of them is one `u128` and a form's
 /// presence in a sentence is a mask test instead of lookups per form.
 struct QueryStems {
-    /// Stem numbers (from the passages' interner), by bit.
-    ids: Vec<u32>,
+    /// Stem numbers (from the passages' interner) and their bits, sorted by number.
+    ids: Vec<(u32, u8)>,
     /// Per concept, its forms as masks.
     concepts: Vec<Vec<FormMask>>,
     /// First stems of the topics: a sentence opening with one is about the topic.
@@ -283,6 +283,8 @@ impl QueryStems {
             .filter_map(|c| c.forms[0].stems.first())
             .filter_map(|stem| interner.id(stem))
             .collect();
+        let mut ids: Vec<(u32, u8)> = ids.into_iter().zip(0..).collect();
+        ids.sort_unstable();
         QueryStems {
             ids,
             concepts: masks,
@@ -290,12 +292,18 @@ impl QueryStems {
         }
     }
 
+    /// The bits of the question's stems that `set` holds: one merge of two sorted lists.
     fn found_in(&self, set: &Stems) -> u128 {
-        self.ids
-            .iter()
-            .enumerate()
-            .filter(|(_, id)| set.contains(**id))
-            .fold(0, |mask, (bit, _)| mask | 1 << bit)
+        let (mut mask, mut held) = (0u128, set.ids().iter().peekable());
+        for &(id, bit) in &self.ids {
+            while held.next_if(|h| **h < id).is_some() {}
+            match held.peek() {
+                Some(h) if **h == id => mask |= 1 << bit,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        mask
     }
 }
 

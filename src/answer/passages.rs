@@ -60,6 +60,11 @@ impl Stems {
         Stems(ids)
     }
 
+    /// The numbers, in ascending order.
+    pub fn ids(&self) -> &[u32] {
+        &self.0
+    }
+
     pub fn contains(&self, id: u32) -> bool {
         self.0.binary_search(&id).is_ok()
     }
