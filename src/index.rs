@@ -25,7 +25,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, Term, doc}
 
 use crate::chunk;
 use crate::corpus;
-use crate::text;
+use crate::text::{self, FastMap};
 
 /// Bumped whenever the schema or the analyzers change, so old indexes are rebuilt.
 const FORMAT_VERSION: u32 = 1;
@@ -304,8 +304,8 @@ impl Generation {
 
     /// Every term of a field with the number of passages holding it: for the `words` field
     /// the unstemmed vocabulary, for `body` the stems.
-    pub fn terms(&self, field: Field) -> tantivy::Result<HashMap<String, u32>> {
-        let mut words: HashMap<String, u32> = HashMap::new();
+    pub fn terms(&self, field: Field) -> tantivy::Result<FastMap<String, u32>> {
+        let mut words = FastMap::<String, u32>::default();
         for segment in self.searcher().segment_readers() {
             let inverted = segment.inverted_index(field)?;
             let mut stream = inverted.terms().stream()?;

@@ -1,6 +1,9 @@
 //! Text helpers shared by the index and the answer path: the one analyzer (so visitor text and
 //! article text are cut into the same terms) and sentence splitting.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     TextAnalyzer,
@@ -11,6 +14,13 @@ use tantivy::tokenizer::{
 pub const STEMMED: &str = "clinic_en";
 /// Lowercased, accent-folded words without stemming: the vocabulary for typo correction.
 pub const RAW: &str = "clinic_raw";
+
+/// Maps and sets that the corpus and the lexicon fill once and every question reads: foldhash
+/// hashes a short word several times faster than the standard library's SipHash. Their keys
+/// come from the articles and the lexicon, never from visitors, so they need no defence
+/// against keys chosen to collide; what visitors' input keys stays on the standard hasher.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 pub fn stemmed_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
@@ -30,12 +40,36 @@ pub fn raw_analyzer() -> TextAnalyzer {
 }
 
 thread_local! {
-    static STEMMER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(stemmed_analyzer());
+    static STEMMER: RefCell<TextAnalyzer> = RefCell::new(stemmed_analyzer());
+    /// Words this thread has stemmed, with their stems. Keyed by visitors' words, so on the
+    /// standard (collision-resistant) hasher.
+    static WORD_STEMS: RefCell<HashMap<Box<str>, Box<[String]>>> = RefCell::new(HashMap::new());
 }
+
+/// Words remembered per thread before the memory starts again: visitors' questions share a
+/// small vocabulary, so a few thousand words cover nearly all of them.
+const WORD_STEMS_KEPT: usize = 4096;
 
 /// The stemmed terms of `text`, with this thread's analyzer (built once per thread).
 pub fn stems(text: &str) -> Vec<String> {
     STEMMER.with(|analyzer| terms(&mut analyzer.borrow_mut(), text))
+}
+
+/// [`stems`] of one word of a question, remembered: stemming a word costs many times more
+/// than looking it up, and questions use the same words over and over.
+pub fn word_stems(word: &str) -> Vec<String> {
+    WORD_STEMS.with(|memory| {
+        if let Some(known) = memory.borrow().get(word) {
+            return known.to_vec();
+        }
+        let stemmed = stems(word);
+        let mut memory = memory.borrow_mut();
+        if memory.len() >= WORD_STEMS_KEPT {
+            memory.clear();
+        }
+        memory.insert(word.into(), stemmed.clone().into_boxed_slice());
+        stemmed
+    })
 }
 
 /// The terms an analyzer makes of `text`, in order.

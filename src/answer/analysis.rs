@@ -2,13 +2,12 @@
 //! A concept is one thing the visitor named ("hair loss", "sessions") with the other ways an
 //! article may say it (from the lexicon) and a weight (rarer in the corpus, more telling).
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use super::intent::{self, CUE_TABLE, Intent};
 use super::lexicon::{Lexicon, Phrase};
 use super::spell::{Fix, Speller};
-use crate::text;
+use crate::text::{self, FastSet};
 
 /// Words that carry no topic on the query side. "no" and "not" are kept: they change meaning.
 pub const STOP_WORDS: &str = "a an the is are was were be been being am do does did doing done have has had having \
@@ -27,7 +26,7 @@ pub const STOP_WORDS: &str = "a an the is are was were be been being am do does 
     both either neither more most less least quite rather bit little lot much way ways time times try trying \
     would've i'm i've i'd you're it's what's there's don't doesn't isn't can't won't";
 
-static STOPS: LazyLock<HashSet<&'static str>> =
+static STOPS: LazyLock<FastSet<&'static str>> =
     LazyLock::new(|| STOP_WORDS.split_whitespace().collect());
 
 pub fn is_stop_word(word: &str) -> bool {
@@ -121,7 +120,7 @@ impl Analyzer<'_> {
         let mut out = Vec::with_capacity(words.len());
         let mut stems = Vec::with_capacity(words.len());
         for word in words {
-            let own = text::stems(word);
+            let own = text::word_stems(word);
             if is_stop_word(word) || self.known_stem(&own) {
                 out.push(word.clone());
                 stems.push(own);
@@ -129,11 +128,11 @@ impl Analyzer<'_> {
             }
             match self.speller.fix(word) {
                 Fix::Corrected(better) => {
-                    stems.push(text::stems(&better));
+                    stems.push(text::word_stems(&better));
                     out.push(better);
                 }
                 Fix::Split(a, b) => {
-                    stems.extend([text::stems(&a), text::stems(&b)]);
+                    stems.extend([text::word_stems(&a), text::word_stems(&b)]);
                     out.extend([a, b]);
                 }
                 Fix::Known | Fix::Unknown => {
@@ -285,7 +284,7 @@ mod tests {
         "#,
         )
         .unwrap();
-        let corpus: HashMap<String, u32> = ["sessions", "hair", "loss", "cellulite"]
+        let corpus: crate::text::FastMap<String, u32> = ["sessions", "hair", "loss", "cellulite"]
             .iter()
             .map(|w| (w.to_string(), 5))
             .collect();

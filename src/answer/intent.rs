@@ -3,12 +3,11 @@
 //! a duration for "how long", pain words for "does it hurt". Cues are matched on stems, so
 //! "hurts", "hurting" and "hurt" are one cue.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::text;
+use crate::text::{self, FastMap, FastSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
@@ -285,9 +284,9 @@ const CUES: &[(Intent, &[&str])] = &[
 pub(crate) struct Cues {
     phrases: Vec<(Intent, Vec<String>)>,
     /// Phrases by their first stem, so a question is read in one pass over its stems.
-    by_first: HashMap<String, Vec<usize>>,
+    by_first: FastMap<String, Vec<usize>>,
     /// Single-stem cues: words that say what is asked rather than what it is about.
-    pub single: HashSet<String>,
+    pub single: FastSet<String>,
 }
 
 impl Cues {
@@ -306,7 +305,7 @@ impl Cues {
 pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
     let mut analyzer = text::stemmed_analyzer();
     let mut phrases = Vec::new();
-    let mut single = HashSet::new();
+    let mut single = FastSet::default();
     for (intent, cues) in CUES {
         for cue in *cues {
             let stems = text::terms(&mut analyzer, cue);
@@ -319,7 +318,7 @@ pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
     for word in SESSION_WORDS.iter().chain(&ADVICE_CUES) {
         single.extend(text::terms(&mut analyzer, word));
     }
-    let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_first: FastMap<String, Vec<usize>> = FastMap::default();
     for (p, (_, stems)) in phrases.iter().enumerate() {
         if let Some(first) = stems.first() {
             by_first.entry(first.clone()).or_default().push(p);

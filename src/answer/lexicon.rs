@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::text;
+use crate::text::{self, FastMap, FastSet};
 
 /// The lexicon shipped in the repository, used when the corpus folder has none.
 pub const BUILT_IN: &str = include_str!("../../corpus/synonyms.toml");
@@ -59,11 +59,11 @@ pub struct Match<'a> {
 #[derive(Debug, Default)]
 pub struct Lexicon {
     /// Entries by their first stem, longest first.
-    by_first: HashMap<String, Vec<Entry>>,
+    by_first: FastMap<String, Vec<Entry>>,
     /// Every word the lexicon knows, unstemmed: not typos.
     words: Vec<String>,
     /// Every stem of every term.
-    stems: std::collections::HashSet<String>,
+    stems: FastSet<String>,
 }
 
 impl Lexicon {
@@ -128,7 +128,7 @@ impl Lexicon {
                     .flat_map(|t| raw_words(t)),
             );
         }
-        let mut by_first: HashMap<String, Vec<Entry>> = HashMap::new();
+        let mut by_first: FastMap<String, Vec<Entry>> = FastMap::default();
         for stems in broader.keys().cloned().collect::<Vec<_>>() {
             alternatives.entry(stems).or_default();
         }

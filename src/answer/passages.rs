@@ -2,7 +2,6 @@
 //! every intent's evidence, once. Answers reuse them from a bounded cache per index
 //! generation, so a question costs a search and some lookups, not re-reading text.
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -11,7 +10,7 @@ use tantivy::DocAddress;
 
 use super::intent::{self, Intent};
 use crate::index::StoredPassage;
-use crate::text;
+use crate::text::{self, FastMap};
 
 /// Analysed passages kept per index generation.
 const CACHE_CAPACITY: usize = 16_384;
@@ -21,7 +20,7 @@ const CACHE_CAPACITY: usize = 16_384;
 /// passages analysed, which the corpus bounds.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: RwLock<HashMap<Box<str>, u32>>,
+    ids: RwLock<FastMap<Box<str>, u32>>,
 }
 
 impl Interner {

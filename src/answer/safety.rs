@@ -2,6 +2,10 @@
 //! after treatment (answered with urgent-care advice and no article text), and greetings or
 //! thanks (answered politely). Pure functions over the visitor's words.
 
+use std::sync::LazyLock;
+
+use crate::text::FastSet;
+
 /// Signs that need a clinician now, whoever is asking and however it is phrased.
 const ALWAYS_URGENT: &[&[&str]] = &[
     &["can", "not", "breathe"],
@@ -97,8 +101,25 @@ const REPORTING: [&str; 13] = [
     "getting",
 ];
 
+/// For every sign below, a word it cannot do without (a phrase's longest, the rarest in
+/// questions: "breathe", not "can"). A message with none of them is not urgent, and most
+/// questions are told so with one lookup per word.
+static TRIGGERS: LazyLock<FastSet<&'static str>> = LazyLock::new(|| {
+    ALWAYS_URGENT
+        .iter()
+        .chain(WARNING_SIGNS)
+        .filter_map(|phrase| phrase.iter().copied().max_by_key(|w| w.len()))
+        .chain(SWELLING)
+        .chain(SEVERE)
+        .chain(COLOURS)
+        .collect()
+});
+
 /// Whether a message describes a possible emergency or a worrying reaction.
 pub fn is_urgent(words: &[String]) -> bool {
+    if !words.iter().any(|w| TRIGGERS.contains(w.as_str())) {
+        return false;
+    }
     let has = |phrase: &[&str]| find(words, phrase).is_some_and(|at| !negated(words, at));
     if ALWAYS_URGENT.iter().any(|p| has(p)) {
         return true;
@@ -269,6 +290,19 @@ mod tests {
         assert!(is_urgent(&words(
             "The pain is getting worse and worse since yesterday"
         )));
+    }
+
+    #[test]
+    fn every_sign_that_is_always_urgent_is_noticed_in_a_message() {
+        // The quick check for trigger words must let every one of them through.
+        for sign in ALWAYS_URGENT {
+            let message = format!("Since this morning, {} after my session", sign.join(" "));
+            assert!(is_urgent(&words(&message)), "{message}");
+        }
+        for sign in WARNING_SIGNS {
+            let message = format!("I have {} since my treatment", sign.join(" "));
+            assert!(is_urgent(&words(&message)), "{message}");
+        }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! (edit distance 1, or 2 for long words), or split when it is two known words run together
 //! ("hairloss"). Built once per index generation from the index's own vocabulary.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
+
+use crate::text::FastMap;
 
 /// Words shorter than this are never corrected: too many near neighbours, and too many
 /// real words ("tips" is not a typo for "hips").
@@ -12,9 +13,9 @@ const MIN_LEN: usize = 5;
 #[derive(Debug, Default)]
 pub struct Speller {
     words: Vec<(String, u32)>,
-    known: HashMap<String, u32>,
+    known: FastMap<String, u32>,
     /// Hash of a word with one letter deleted (or of the word itself) -> words.
-    deletes: HashMap<u64, Vec<u32>>,
+    deletes: FastMap<u64, Vec<u32>>,
 }
 
 /// What became of one word.
@@ -29,7 +30,7 @@ pub enum Fix {
 impl Speller {
     /// `corpus` words with their frequencies; `extra` words (the lexicon's, stop words) are
     /// known too, and suggested after corpus words at the same distance.
-    pub fn new(mut corpus: HashMap<String, u32>, extra: &[String]) -> Speller {
+    pub fn new(mut corpus: FastMap<String, u32>, extra: &[String]) -> Speller {
         let mut speller = Speller::default();
         for word in extra {
             corpus.entry(word.clone()).or_insert(0);
@@ -77,8 +78,10 @@ impl Speller {
                 if distance == 0 || distance > max {
                     continue;
                 }
-                let better =
-                    best.is_none_or(|(d, f, _)| (distance, u32::MAX - freq) < (d, u32::MAX - f));
+                // Nearest, then most frequent, then first in order: the same word every run.
+                let better = best.is_none_or(|(d, f, w)| {
+                    (distance, u32::MAX - freq, candidate.as_str()) < (d, u32::MAX - f, w)
+                });
                 if better {
                     best = Some((distance, *freq, candidate));
                 }
@@ -105,18 +108,21 @@ impl Speller {
 /// The word and each one-letter deletion of it, hashed.
 fn variants(word: &str) -> Vec<u64> {
     let chars: Vec<char> = word.chars().collect();
-    let mut keys = vec![hash(&chars)];
-    for i in 0..chars.len() {
-        let mut shorter = chars.clone();
-        shorter.remove(i);
-        keys.push(hash(&shorter));
-    }
+    let mut keys = Vec::with_capacity(chars.len() + 1);
+    keys.push(hash(&chars, None));
+    keys.extend((0..chars.len()).map(|i| hash(&chars, Some(i))));
     keys
 }
 
-fn hash(chars: &[char]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    chars.hash(&mut hasher);
+/// The hash of `chars` without the one at `skip`: the same for a word with a letter deleted
+/// as for that shorter word, without building it.
+fn hash(chars: &[char], skip: Option<usize>) -> u64 {
+    let mut hasher = foldhash::fast::FixedState::with_seed(0x636c_696e_6963).build_hasher();
+    for (i, c) in chars.iter().enumerate() {
+        if Some(i) != skip {
+            hasher.write_u32(u32::from(*c));
+        }
+    }
     hasher.finish()
 }
 
@@ -179,6 +185,19 @@ mod tests {
             speller.fix("mesotehrapy"),
             Fix::Corrected("mesotherapy".into())
         );
+    }
+
+    #[test]
+    fn a_typo_as_near_to_two_equally_common_words_gets_the_same_one_every_time() {
+        // Each build hashes its words in a different order; the fix must not follow it.
+        for _ in 0..20 {
+            let corpus = ["bruise", "cruise"]
+                .map(|w| (w.to_string(), 2))
+                .into_iter()
+                .collect();
+            let speller = Speller::new(corpus, &[]);
+            assert_eq!(speller.fix("zruise"), Fix::Corrected("bruise".into()));
+        }
     }
 
     #[test]

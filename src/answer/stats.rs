@@ -3,19 +3,18 @@
 //! so a question looks its words up in hash maps instead of every segment's term dictionary,
 //! and the query can leave out clauses that cannot match.
 
-use std::collections::HashMap;
-
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
 use super::analysis::Frequencies;
 use crate::index::Generation;
+use crate::text::FastMap;
 
 /// One searched field: passages per term, and tokens in all.
 struct FieldStats {
     field: Field,
-    doc_freqs: HashMap<String, u32>,
+    doc_freqs: FastMap<String, u32>,
     tokens: u64,
 }
 
