@@ -72,18 +72,22 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
     let query = QueryStems::new(&analysis.concepts, interner);
+    let topic_total: f32 = analysis.topics().map(|c| c.weight).sum();
     let mut scored = Vec::new();
     for (index, candidate) in candidates.iter().enumerate() {
-        scored.extend(score_passage(
+        score_passage(
             analysis,
             &query,
+            Weights {
+                total,
+                topics: topic_total,
+            },
             index,
             candidate,
             candidate.score / top,
-            total,
-        ));
+            &mut scored,
+        );
     }
-    let topic_total: f32 = analysis.topics().map(|c| c.weight).sum();
     for s in &mut scored {
         // What the question is about must be there; what it asks is judged by evidence.
         s.coverage = if topic_total > 0.0 {
@@ -135,14 +139,25 @@ fn differs_by_topic(intent: Intent) -> bool {
     )
 }
 
+/// The question's weight in all, and its topics' part of it.
+#[derive(Clone, Copy)]
+struct Weights {
+    total: f32,
+    topics: f32,
+}
+
+/// Scores the passage's sentences into `out`; none when the passage lacks what the question
+/// is about (those could never be chosen).
 fn score_passage(
     analysis: &Analysis,
     query: &QueryStems,
+    weights: Weights,
     index: usize,
     candidate: &Candidate,
     retrieval: f32,
-    total: f32,
-) -> Vec<Scored> {
+    out: &mut Vec<Scored>,
+) {
+    let total = weights.total;
     let passage = &candidate.analysed;
     let heading_cue = analysis
         .intents
@@ -161,23 +176,31 @@ fn score_passage(
         .iter()
         .map(|forms| [heading, title, whole].map(|set| presence(forms, set)))
         .collect();
-    let mut out = Vec::with_capacity(passage.sentences.len());
+    // How much of the question the passage holds. A sentence's stems are some of the
+    // passage's, so a sentence never holds a concept more than the whole passage does: these
+    // are the same for all of its sentences.
+    let (mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0);
+    for (concept, [heading, title, whole]) in analysis.concepts.iter().zip(&around) {
+        let in_passage = heading.max(*whole);
+        let somewhere = in_passage.max(0.8 * title);
+        anywhere += concept.weight * somewhere;
+        if !concept.cue {
+            topic += concept.weight * somewhere;
+            local += concept.weight * in_passage;
+        }
+    }
+    if weights.topics > 0.0 && topic / weights.topics < MIN_COVERAGE {
+        return;
+    }
+    out.reserve(passage.sentences.len());
     for (i, sentence) in passage.sentences.iter().enumerate() {
         let here_set = query.found_in(&sentence.stems);
-        let (mut near, mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0, 0.0);
+        let mut near = 0.0;
         for ((concept, forms), [heading, title, whole]) in
             analysis.concepts.iter().zip(&query.concepts).zip(&around)
         {
-            let (heading, title, whole) = (*heading, *title, *whole);
             let here = presence(forms, here_set);
             near += concept.weight * here.max(0.5 * heading).max(0.45 * whole).max(0.35 * title);
-            let in_passage = here.max(heading).max(whole);
-            let somewhere = in_passage.max(0.8 * title);
-            anywhere += concept.weight * somewhere;
-            if !concept.cue {
-                topic += concept.weight * somewhere;
-                local += concept.weight * in_passage;
-            }
         }
         let evidence = evidence(&analysis.intents, sentence);
         // "What is microneedling?" is best answered by a sentence about it, not one that
@@ -210,7 +233,6 @@ fn score_passage(
             evidence,
         });
     }
-    out
 }
 
 /// The question's distinct stems, numbered, so a set of them is one `u128` and a form's
