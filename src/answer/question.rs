@@ -57,9 +57,12 @@ pub fn words(text: &str) -> Vec<String> {
     let pieces = text
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .map(|w| {
-            w.trim_matches(|c| c == '\'' || c == '’')
-                .replace('’', "'")
-                .to_lowercase()
+            let w = w.trim_matches(|c| c == '\'' || c == '’');
+            match (w.contains('’'), w.is_ascii()) {
+                (false, true) => w.to_ascii_lowercase(),
+                (false, false) => w.to_lowercase(),
+                (true, _) => w.replace('’', "'").to_lowercase(),
+            }
         })
         .filter(|w| !w.is_empty());
     for word in pieces {
