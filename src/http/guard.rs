@@ -37,6 +37,11 @@ impl Limiter {
     }
 
     /// The client's address: the peer, or the last untrusted hop a trusted proxy reports.
+    /// Whether requests are limited at all.
+    pub fn is_enabled(&self) -> bool {
+        self.limiter.is_some()
+    }
+
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         if !self.trusted_proxies.contains(&peer) {
             return peer;

@@ -72,21 +72,25 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let chat = Router::new()
-        .route("/api/chat", post(api::chat))
-        .route_layer(middleware::from_fn_with_state(
+    let chat = Router::new().route("/api/chat", post(api::chat));
+    // With limits off (CLINIC_CHAT_RATE_PER_MINUTE=0) there is nothing to check per request.
+    let chat = if state.limiter.is_enabled() {
+        chat.route_layer(middleware::from_fn_with_state(
             state.clone(),
             guard::rate_limit,
         ))
-        .layer(
-            ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-                    ApiError::Busy
-                }))
-                .load_shed()
-                .concurrency_limit(MAX_CONCURRENT)
-                .timeout(REQUEST_TIMEOUT),
-        );
+    } else {
+        chat
+    };
+    let chat = chat.layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                ApiError::Busy
+            }))
+            .load_shed()
+            .concurrency_limit(MAX_CONCURRENT)
+            .timeout(REQUEST_TIMEOUT),
+    );
     let staff = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/admin/status", get(api::status))
