@@ -3,12 +3,14 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, ApiJson, ApiQuery};
-use crate::answer::{Question, Reply};
+use crate::answer::Question;
 use crate::store::{self, Feedback, Turn};
 
 #[derive(Debug, Deserialize)]
@@ -21,7 +23,7 @@ pub struct ChatRequest {
 pub async fn chat(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<ChatRequest>,
-) -> Result<Json<Reply>, ApiError> {
+) -> Result<Response, ApiError> {
     let question = Question::parse(&request.message)?;
     if state.log_questions {
         tracing::debug!(question = question.as_str(), "question");
@@ -35,9 +37,11 @@ pub async fn chat(
             .await?;
     let latency = started.elapsed();
     tracing::Span::current().record("kind", reply.kind.as_str());
+    // One buffer that holds a typical reply (about a kilobyte): axum's `Json` starts at 128
+    // bytes and grows it three times.
+    let mut body = Vec::with_capacity(REPLY_BYTES);
+    serde_json::to_writer(&mut body, &reply).map_err(|err| ApiError::Internal(err.into()))?;
     state.recorder.turn(Turn {
-        answer_id: reply.answer_id.clone(),
-        conversation_id: reply.conversation_id.clone(),
         at: store::now(),
         kind: reply.kind.as_str().to_string(),
         question: text,
@@ -46,9 +50,15 @@ pub async fn chat(
             .first()
             .map(|s| format!("{} — {}", s.title, s.section)),
         latency_us: latency.as_micros() as i64,
+        answer_id: reply.answer_id,
+        conversation_id: reply.conversation_id,
     });
-    Ok(Json(reply))
+    Ok(([(header::CONTENT_TYPE, JSON)], body).into_response())
 }
+
+/// Room for most replies' JSON.
+const REPLY_BYTES: usize = 2048;
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 #[derive(Debug, Deserialize)]
 pub struct FeedbackRequest {
