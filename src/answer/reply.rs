@@ -282,12 +282,17 @@ fn as_question(heading: &str) -> Option<String> {
     let mut chars = heading.chars();
     let first = chars.next()?;
     let rest = chars.as_str();
-    let lowered = if rest.chars().next().is_some_and(char::is_uppercase) {
-        heading.to_string()
+    const ASK: &str = "Tell me about ";
+    let mut question = String::with_capacity(ASK.len() + heading.len() + 2);
+    question.push_str(ASK);
+    // "Aftercare tips" -> "aftercare tips"; an acronym ("SPF 30", "PRP") stays as it is.
+    if rest.chars().next().is_some_and(char::is_uppercase) {
+        question.push(first);
     } else {
-        first.to_lowercase().chain(rest.chars()).collect()
-    };
-    Some(format!("Tell me about {lowered}"))
+        question.extend(first.to_lowercase());
+    }
+    question.push_str(rest);
+    Some(question)
 }
 
 /// Opening questions: question-shaped headings first, a few from each article.
