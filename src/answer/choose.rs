@@ -192,15 +192,28 @@ fn score_passage(
     if weights.topics > 0.0 && topic / weights.topics < MIN_COVERAGE {
         return;
     }
+    // What a concept counts near a sentence that lacks it: some of its presence around.
+    let floors: Vec<f32> = around
+        .iter()
+        .map(|[heading, title, whole]| (0.5 * heading).max(0.45 * whole).max(0.35 * title))
+        .collect();
     out.reserve(passage.sentences.len());
     for (i, sentence) in passage.sentences.iter().enumerate() {
         let here_set = query.found_in(&sentence.stems);
         let mut near = 0.0;
-        for ((concept, forms), [heading, title, whole]) in
-            analysis.concepts.iter().zip(&query.concepts).zip(&around)
+        for (((concept, forms), any), floor) in analysis
+            .concepts
+            .iter()
+            .zip(&query.concepts)
+            .zip(&query.any)
+            .zip(&floors)
         {
-            let here = presence(forms, here_set);
-            near += concept.weight * here.max(0.5 * heading).max(0.45 * whole).max(0.35 * title);
+            let here = if here_set & any == 0 {
+                0.0
+            } else {
+                presence(forms, here_set)
+            };
+            near += concept.weight * here.max(*floor);
         }
         let evidence = evidence(&analysis.intents, sentence);
         // "What is microneedling?" is best answered by a sentence about it, not one that
@@ -242,6 +255,8 @@ struct QueryStems {
     ids: Vec<(u32, u8)>,
     /// Per concept, its forms as masks.
     concepts: Vec<Vec<FormMask>>,
+    /// Per concept, the bits of all its forms: a set without any of them holds none.
+    any: Vec<u128>,
     /// First stems of the topics: a sentence opening with one is about the topic.
     subjects: Vec<u32>,
 }
@@ -307,8 +322,13 @@ impl QueryStems {
             .collect();
         let mut ids: Vec<(u32, u8)> = ids.into_iter().zip(0..).collect();
         ids.sort_unstable();
+        let any = masks
+            .iter()
+            .map(|forms: &Vec<FormMask>| forms.iter().fold(0, |all, f| all | f.mask))
+            .collect();
         QueryStems {
             ids,
+            any,
             concepts: masks,
             subjects,
         }
