@@ -1,8 +1,9 @@
 //! A query that adds up the scores of the clauses a passage matches: what a `BooleanQuery` of
-//! `Should` clauses scores, without its set-up cost. For each search tantivy's union fills and
-//! clears a window of 4,096 documents, which on an index of a few hundred passages costs more
-//! than the search itself; here the clauses' scorers are walked side by side instead. Used
-//! only on small indexes: on large ones tantivy's union and its pruning are the faster way.
+//! `Should` clauses scores, without its set-up cost. For a search with a phrase among its
+//! clauses, tantivy's union fills and clears a window of 4,096 documents, which on an index of
+//! a few hundred passages costs more than the search itself; here the clauses' scorers are
+//! walked side by side instead. Used only on small indexes: on large ones tantivy's union and
+//! its pruning (block-WAND, for clauses that are all single words) are the faster way.
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
