@@ -14,6 +14,8 @@ use tantivy::tokenizer::{
 pub const STEMMED: &str = "clinic_en";
 /// Lowercased, accent-folded words without stemming: the vocabulary for typo correction.
 pub const RAW: &str = "clinic_raw";
+/// Terms of this many bytes or more are no words and are left out of the index.
+const LONGEST_TERM: usize = 40;
 
 /// Maps and sets that the corpus and the lexicon fill once and every question reads: foldhash
 /// hashes a short word several times faster than the standard library's SipHash. Their keys
@@ -24,7 +26,7 @@ pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 pub fn stemmed_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(LONGEST_TERM))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
@@ -33,7 +35,7 @@ pub fn stemmed_analyzer() -> TextAnalyzer {
 
 pub fn raw_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(LONGEST_TERM))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build()
@@ -58,6 +60,11 @@ pub fn stems(text: &str) -> Vec<String> {
 /// [`stems`] of one word of a question, remembered: stemming a word costs many times more
 /// than looking it up, and questions use the same words over and over.
 pub fn word_stems(word: &str) -> Vec<String> {
+    // Longer words are no real words (the analyzer drops them); remembering them would let
+    // one visitor's long strings fill the memory.
+    if word.len() > LONGEST_TERM {
+        return stems(word);
+    }
     WORD_STEMS.with(|memory| {
         if let Some(known) = memory.borrow().get(word) {
             return known.to_vec();
@@ -133,6 +140,21 @@ fn is_abbreviation(before: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_stems_are_the_analyzers_and_the_memory_stays_bounded() {
+        assert_eq!(word_stems("sessions"), stems("sessions"));
+        assert_eq!(word_stems("sessions"), vec!["session"]);
+        for n in 0..WORD_STEMS_KEPT + 10 {
+            word_stems(&format!("word{n}"));
+        }
+        word_stems(&"x".repeat(500));
+        WORD_STEMS.with(|memory| {
+            let memory = memory.borrow();
+            assert!(memory.len() <= WORD_STEMS_KEPT, "{} words", memory.len());
+            assert!(memory.keys().all(|word| word.len() <= LONGEST_TERM));
+        });
+    }
 
     #[test]
     fn sentences_split_at_full_stops_but_not_abbreviations_or_decimals() {
