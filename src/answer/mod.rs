@@ -8,6 +8,7 @@ pub mod context;
 pub mod intent;
 pub mod lexicon;
 pub mod passages;
+mod postings;
 pub mod question;
 mod reply;
 pub mod safety;
@@ -28,6 +29,7 @@ use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
 use passages::PassageCache;
+use postings::{Postings, TermClause};
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Source};
 use spell::Speller;
@@ -52,6 +54,8 @@ struct Knowledge {
     starters: Vec<String>,
     passages: PassageCache,
     stats: Statistics,
+    /// Read for small indexes only.
+    postings: Option<Postings>,
 }
 
 pub struct Answerer {
@@ -217,7 +221,7 @@ impl Answerer {
         let knowledge = self.knowledge();
         let searcher = knowledge.generation.searcher();
         let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&question::words(text)));
-        let query = build_query(&knowledge.generation, &knowledge.stats, &analysis);
+        let query = build_query(&knowledge, &analysis);
         knowledge
             .generation
             .search(&searcher, query.as_ref(), limit, &knowledge.stats)
@@ -232,12 +236,20 @@ impl Knowledge {
         let speller = Speller::new(generation.terms(generation.fields.words)?, &known);
         let starters = reply::starters(&generation.manifest.articles);
         let stats = Statistics::read(&generation)?;
+        let postings = if stats.docs() <= sum::SMALL_INDEX {
+            let f = &generation.fields;
+            let fields = [f.body, f.heading, f.title];
+            Some(Postings::read(&generation.searcher(), &fields, &stats)?)
+        } else {
+            None
+        };
         Ok(Knowledge {
             generation,
             speller,
             starters,
             passages: PassageCache::default(),
             stats,
+            postings,
         })
     }
 }
@@ -251,7 +263,7 @@ fn retrieve(
         return Ok(Vec::new());
     }
     let generation = &knowledge.generation;
-    let query = build_query(generation, &knowledge.stats, analysis);
+    let query = build_query(knowledge, analysis);
     let hits =
         generation.search_addresses(searcher, query.as_ref(), CANDIDATES, &knowledge.stats)?;
     let mut candidates = Vec::with_capacity(hits.len());
@@ -275,8 +287,9 @@ const ALTERNATIVE_BOOST: f32 = 0.7;
 /// is safe. Each way of saying each concept may match body, heading or title. A clause for a
 /// field that lacks one of its stems could match nothing, and one for a word that every
 /// passage's field holds (the title of a one-article corpus) tells none apart: both are left out.
-fn build_query(generation: &Generation, stats: &Statistics, analysis: &Analysis) -> Box<dyn Query> {
-    let fields = &generation.fields;
+fn build_query(knowledge: &Knowledge, analysis: &Analysis) -> Box<dyn Query> {
+    let stats = &knowledge.stats;
+    let fields = &knowledge.generation.fields;
     // In a small corpus every clause is cheap; in a large one a word in a tenth of the
     // passages tells little and costs much.
     let common = (stats.docs() / 10).max(COMMON_FLOOR);
@@ -309,9 +322,19 @@ fn build_query(generation: &Generation, stats: &Statistics, analysis: &Analysis)
                 {
                     continue;
                 }
+                let stem = &form.stems[0];
                 let query: Box<dyn Query> = if form.stems.len() == 1 {
-                    let term = Term::from_field_text(field, &form.stems[0]);
-                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                    match knowledge
+                        .postings
+                        .as_ref()
+                        .and_then(|p| p.term(field, stem))
+                    {
+                        Some(postings) => Box::new(TermClause::new(postings.clone())),
+                        None => {
+                            let term = Term::from_field_text(field, stem);
+                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                        }
+                    }
                 } else {
                     let terms = form
                         .stems

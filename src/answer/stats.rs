@@ -61,6 +61,11 @@ impl Statistics {
     pub fn docs(&self) -> u64 {
         self.docs
     }
+
+    /// Tokens in `field` over all passages; 0 for a field not read here.
+    pub fn field_tokens(&self, field: Field) -> u64 {
+        self.field(field).map_or(0, |f| f.tokens)
+    }
 }
 
 fn tokens(searcher: &Searcher, field: Field) -> tantivy::Result<u64> {
@@ -87,7 +92,7 @@ impl Frequencies for Statistics {
 /// BM25 from the same figures tantivy would read from the segments.
 impl Bm25StatisticsProvider for Statistics {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
-        Ok(self.field(field).map_or(0, |f| f.tokens))
+        Ok(self.field_tokens(field))
     }
 
     fn total_num_docs(&self) -> tantivy::Result<u64> {
