@@ -206,6 +206,20 @@ impl Lexicon {
         self.stems.contains(stem)
     }
 
+    /// Every phrase of two or more stems a question's analysis can search for: the entries'
+    /// own and their alternatives and broader terms. Some appear more than once.
+    pub fn phrases(&self) -> impl Iterator<Item = &[String]> + Clone {
+        self.by_first
+            .values()
+            .flatten()
+            .flat_map(|e| {
+                std::iter::once(&e.stems[..])
+                    .chain(e.alternatives.iter().map(|a| &a[..]))
+                    .chain(e.broad.iter().map(|b| &b[..]))
+            })
+            .filter(|stems| stems.len() > 1)
+    }
+
     /// Every unstemmed word the lexicon mentions.
     pub fn words(&self) -> &[String] {
         &self.words

@@ -29,7 +29,7 @@ use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
 use passages::PassageCache;
-use postings::{Postings, TermClause};
+use postings::{Clause, Postings};
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Source};
 use spell::Speller;
@@ -239,7 +239,12 @@ impl Knowledge {
         let postings = if stats.docs() <= sum::SMALL_INDEX {
             let f = &generation.fields;
             let fields = [f.body, f.heading, f.title];
-            Some(Postings::read(&generation.searcher(), &fields, &stats)?)
+            Some(Postings::read(
+                &generation.searcher(),
+                &fields,
+                lexicon.phrases(),
+                &stats,
+            )?)
         } else {
             None
         };
@@ -322,26 +327,23 @@ fn build_query(knowledge: &Knowledge, analysis: &Analysis) -> Box<dyn Query> {
                 {
                     continue;
                 }
-                let stem = &form.stems[0];
-                let query: Box<dyn Query> = if form.stems.len() == 1 {
-                    match knowledge
-                        .postings
-                        .as_ref()
-                        .and_then(|p| p.term(field, stem))
-                    {
-                        Some(postings) => Box::new(TermClause::new(postings.clone())),
-                        None => {
-                            let term = Term::from_field_text(field, stem);
-                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-                        }
+                let read = knowledge.postings.as_ref();
+                let query: Box<dyn Query> = match read.and_then(|p| p.clause(field, &form.stems)) {
+                    // A lexicon phrase no passage's field holds.
+                    Some(postings) if postings.is_empty() => continue,
+                    Some(postings) => Box::new(Clause::new(postings.clone())),
+                    None if form.stems.len() == 1 => {
+                        let term = Term::from_field_text(field, &form.stems[0]);
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
                     }
-                } else {
-                    let terms = form
-                        .stems
-                        .iter()
-                        .map(|s| Term::from_field_text(field, s))
-                        .collect();
-                    Box::new(PhraseQuery::new(terms))
+                    None => {
+                        let terms = form
+                            .stems
+                            .iter()
+                            .map(|s| Term::from_field_text(field, s))
+                            .collect();
+                        Box::new(PhraseQuery::new(terms))
+                    }
                 };
                 clauses.push((
                     Occur::Should,

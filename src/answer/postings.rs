@@ -1,19 +1,22 @@
-//! On a small index, every searched word's postings read once per index generation, with each
-//! passage's share of its BM25 score worked out then: a question's single-word clauses walk
-//! these lists instead of opening the word's postings in the segment, decoding a block and
-//! building a weight, which is most of what a search cost there. The scores are to the bit the
-//! ones tantivy's `TermQuery` gives (a test compares every word of every field); phrases still go
-//! through tantivy, which reads their positions.
+//! On a small index, the postings a question's clauses can search, read once per index
+//! generation with each passage's share of the BM25 score worked out then: every word of the
+//! searched fields, and every phrase of the lexicon that some passage holds. A clause then walks
+//! a list instead of opening postings in the segment, decoding blocks, reading positions and
+//! building a weight, which was most of what a search cost there. The scores are to the bit the
+//! ones tantivy's `TermQuery` and `PhraseQuery` give: tests compare every word of every field and
+//! every phrase of the lexicon. A phrase that is not in the lexicon still goes through tantivy.
 //!
-//! Memory: two 4-byte numbers per (word, passage) pair of the body, heading and title fields,
+//! Memory: two 4-byte numbers per (word or phrase, passage) pair of the searched fields, read
 //! only for indexes of at most [`super::sum::SMALL_INDEX`] passages.
 
 use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::SegmentId;
-use tantivy::postings::Postings as _;
-use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::postings::{Postings as _, SegmentPostings};
+use tantivy::query::{
+    Bm25StatisticsProvider, Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
@@ -24,69 +27,144 @@ use crate::text::FastMap;
 const K1: Score = 1.2;
 const B: Score = 0.75;
 
-/// The searched fields' postings.
+/// The searched fields' postings, by field and then by stems (one for a word).
 pub struct Postings {
-    fields: Vec<(Field, FastMap<String, Arc<TermPostings>>)>,
+    fields: Vec<(Field, FastMap<Box<[String]>, Arc<ClausePostings>>)>,
 }
 
-/// One word of one field: where it occurs and what each occurrence scores.
-pub struct TermPostings {
-    term: Term,
-    /// Passages holding the word, in all segments, and all passages: its idf's inputs.
-    doc_freq: u64,
-    docs: u64,
-    average_fieldnorm: Score,
-    /// `idf * (1 + k1)`: the score's factor common to all passages.
+/// One word or phrase of one field: where it occurs and what each occurrence scores.
+pub struct ClausePostings {
+    terms: Box<[Term]>,
+    /// What its idf and length normalisation were computed from, for explanations.
+    figures: Figures,
+    /// `idf * (1 + k1)`, the idf summed over a phrase's words: the factor common to all
+    /// passages.
     weight: Score,
-    segments: Box<[SegmentPostings]>,
+    segments: Box<[Occurrences]>,
 }
 
-struct SegmentPostings {
+impl ClausePostings {
+    /// Whether no passage holds it.
+    pub fn is_empty(&self) -> bool {
+        self.segments.is_empty()
+    }
+}
+
+/// Where a word or phrase occurs in one segment.
+struct Occurrences {
     segment: SegmentId,
     /// Ascending.
     docs: Box<[DocId]>,
-    /// Per passage: `freq / (freq + k1 * (1 - b + b * dl / avgdl))`.
+    /// Per passage, with `freq` the occurrences in it: `freq / (freq + k1 * (1 - b + b * dl /
+    /// avgdl))`.
     tf_factors: Box<[Score]>,
 }
 
+/// The statistics one clause was weighed with.
+struct Figures {
+    docs: u64,
+    tokens: u64,
+    /// The clause's words' passage counts, in its order.
+    doc_freqs: Box<[u64]>,
+}
+
+/// One field's length normalisation: `k1 * (1 - b + b * dl / avgdl)` for each of tantivy's 256
+/// encoded lengths, as `Bm25Weight` computes it.
+struct Norms {
+    table: [Score; 256],
+}
+
+impl Norms {
+    fn new(tokens: u64, docs: u64) -> Norms {
+        let average = tokens as Score / docs as Score;
+        let mut table = [0.0; 256];
+        for (id, norm) in table.iter_mut().enumerate() {
+            let length = FieldNormReader::id_to_fieldnorm(id as u8);
+            *norm = K1 * (1.0 - B + B * length as Score / average);
+        }
+        Norms { table }
+    }
+
+    fn tf_factor(&self, fieldnorm_id: u8, freq: u32) -> Score {
+        let freq = freq as Score;
+        freq / (freq + self.table[fieldnorm_id as usize])
+    }
+}
+
 impl Postings {
-    /// Reads every term of `fields` from every segment.
-    pub fn read(
+    /// Reads every word of `fields` and every one of `phrases` that some passage's field holds.
+    pub fn read<'a>(
         searcher: &Searcher,
         fields: &[Field],
+        phrases: impl Iterator<Item = &'a [String]> + Clone,
         stats: &Statistics,
     ) -> tantivy::Result<Postings> {
-        let docs = stats.docs();
         let fields = fields
             .iter()
-            .map(|&field| Ok((field, read_field(searcher, field, stats, docs)?)))
+            .map(|&field| {
+                let mut clauses = read_words(searcher, field, stats)?;
+                let positions = searcher
+                    .schema()
+                    .get_field_entry(field)
+                    .field_type()
+                    .get_index_record_option()
+                    .is_some_and(IndexRecordOption::has_positions);
+                for phrase in phrases.clone().filter(|_| positions) {
+                    if clauses.contains_key(phrase)
+                        || phrase.iter().any(|s| stats.field_doc_freq(field, s) == 0)
+                    {
+                        continue;
+                    }
+                    let clause = read_phrase(searcher, field, phrase, stats)?;
+                    clauses.insert(phrase.into(), Arc::new(clause));
+                }
+                Ok((field, clauses))
+            })
             .collect::<tantivy::Result<_>>()?;
         Ok(Postings { fields })
     }
 
-    /// The word's postings in `field`; `None` when no passage's field holds it.
-    pub fn term(&self, field: Field, stem: &str) -> Option<&Arc<TermPostings>> {
+    /// The postings of `stems` (a word or a phrase) in `field`; `None` when they were not read:
+    /// a word no passage's field holds, a phrase that is not the lexicon's or one of whose
+    /// words the field lacks.
+    pub fn clause(&self, field: Field, stems: &[String]) -> Option<&Arc<ClausePostings>> {
         self.fields
             .iter()
             .find(|(f, _)| *f == field)
-            .and_then(|(_, terms)| terms.get(stem))
+            .and_then(|(_, clauses)| clauses.get(stems))
     }
 }
 
-fn read_field(
+fn figures(stats: &Statistics, field: Field, stems: &[String]) -> Figures {
+    let docs = stats.docs();
+    Figures {
+        docs,
+        tokens: stats.field_tokens(field),
+        doc_freqs: stems
+            .iter()
+            .map(|s| stats.field_doc_freq(field, s).min(docs))
+            .collect(),
+    }
+}
+
+/// BM25's inverse document frequency, `ln(1 + (N - n + 0.5) / (n + 0.5))`, summed over a
+/// phrase's words in order as tantivy sums it.
+fn weight(figures: &Figures) -> Score {
+    let mut idf: Score = 0.0;
+    for &doc_freq in &figures.doc_freqs {
+        let x = ((figures.docs - doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
+        idf += (1.0 + x).ln();
+    }
+    idf * (1.0 + K1)
+}
+
+fn read_words(
     searcher: &Searcher,
     field: Field,
     stats: &Statistics,
-    docs: u64,
-) -> tantivy::Result<FastMap<String, Arc<TermPostings>>> {
-    // What tantivy's `Bm25Weight::for_terms` computes from the same statistics.
-    let average_fieldnorm = stats.field_tokens(field) as Score / docs as Score;
-    let mut norms = [0.0 as Score; 256];
-    for (id, norm) in norms.iter_mut().enumerate() {
-        let length = FieldNormReader::id_to_fieldnorm(id as u8);
-        *norm = K1 * (1.0 - B + B * length as Score / average_fieldnorm);
-    }
-    let mut by_term: FastMap<String, Vec<SegmentPostings>> = FastMap::default();
+) -> tantivy::Result<FastMap<Box<[String]>, Arc<ClausePostings>>> {
+    let norms = Norms::new(stats.field_tokens(field), stats.docs());
+    let mut by_word: FastMap<String, Vec<Occurrences>> = FastMap::default();
     for reader in searcher.segment_readers() {
         let inverted = reader.inverted_index(field)?;
         let fieldnorms = reader.get_fieldnorms_reader(field)?;
@@ -101,64 +179,135 @@ fn read_field(
             let mut tf_factors = Vec::with_capacity(docs.capacity());
             let mut doc = postings.doc();
             while doc != TERMINATED {
-                let freq = postings.term_freq() as Score;
                 docs.push(doc);
-                tf_factors.push(freq / (freq + norms[fieldnorms.fieldnorm_id(doc) as usize]));
+                tf_factors
+                    .push(norms.tf_factor(fieldnorms.fieldnorm_id(doc), postings.term_freq()));
                 doc = postings.advance();
             }
-            by_term
+            by_word
                 .entry(stem.to_string())
                 .or_default()
-                .push(SegmentPostings {
+                .push(Occurrences {
                     segment: reader.segment_id(),
                     docs: docs.into(),
                     tf_factors: tf_factors.into(),
                 });
         }
     }
-    Ok(by_term
+    Ok(by_word
         .into_iter()
         .map(|(stem, segments)| {
-            let doc_freq = stats.field_doc_freq(field, &stem).min(docs);
-            let term = Term::from_field_text(field, &stem);
-            let postings = TermPostings {
-                term,
-                doc_freq,
-                docs,
-                average_fieldnorm,
-                weight: idf(doc_freq, docs) * (1.0 + K1),
+            let stems: Box<[String]> = Box::new([stem]);
+            let figures = figures(stats, field, &stems);
+            let clause = ClausePostings {
+                terms: Box::new([Term::from_field_text(field, &stems[0])]),
+                weight: weight(&figures),
+                figures,
                 segments: segments.into(),
             };
-            (stem, Arc::new(postings))
+            (stems, Arc::new(clause))
         })
         .collect())
 }
 
-/// BM25's inverse document frequency, `ln(1 + (N - n + 0.5) / (n + 0.5))`.
-fn idf(doc_freq: u64, docs: u64) -> Score {
-    let x = ((docs - doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
-    (1.0 + x).ln()
+/// A phrase's postings, none when no passage holds it.
+fn read_phrase(
+    searcher: &Searcher,
+    field: Field,
+    stems: &[String],
+    stats: &Statistics,
+) -> tantivy::Result<ClausePostings> {
+    let norms = Norms::new(stats.field_tokens(field), stats.docs());
+    let terms: Box<[Term]> = stems
+        .iter()
+        .map(|s| Term::from_field_text(field, s))
+        .collect();
+    let mut segments = Vec::new();
+    for reader in searcher.segment_readers() {
+        let fieldnorms = reader.get_fieldnorms_reader(field)?;
+        let mut docs = Vec::new();
+        let mut tf_factors = Vec::new();
+        for_each_phrase_doc(reader, &terms, |doc, freq| {
+            docs.push(doc);
+            tf_factors.push(norms.tf_factor(fieldnorms.fieldnorm_id(doc), freq));
+        })?;
+        if !docs.is_empty() {
+            segments.push(Occurrences {
+                segment: reader.segment_id(),
+                docs: docs.into(),
+                tf_factors: tf_factors.into(),
+            });
+        }
+    }
+    let figures = figures(stats, field, stems);
+    Ok(ClausePostings {
+        terms,
+        weight: weight(&figures),
+        figures,
+        segments: segments.into(),
+    })
 }
 
-/// A single-word clause scored from [`Postings`]: what a `TermQuery` with frequencies scores.
+/// Calls `found` with each document of the segment that holds the phrase `terms` (consecutive
+/// positions, no slop), and how many times it holds it.
+fn for_each_phrase_doc(
+    reader: &SegmentReader,
+    terms: &[Term],
+    mut found: impl FnMut(DocId, u32),
+) -> tantivy::Result<()> {
+    let inverted = reader.inverted_index(terms[0].field())?;
+    let mut postings: Vec<SegmentPostings> = Vec::with_capacity(terms.len());
+    for term in terms {
+        match inverted.read_postings(term, IndexRecordOption::WithFreqsAndPositions)? {
+            Some(p) => postings.push(p),
+            None => return Ok(()),
+        }
+    }
+    let last = terms.len() as u32 - 1;
+    let (mut common, mut next) = (Vec::new(), Vec::new());
+    let mut doc = postings[0].doc();
+    'docs: while doc != TERMINATED {
+        for p in &mut postings[1..] {
+            let at = p.seek(doc);
+            if at != doc {
+                doc = postings[0].seek(at);
+                continue 'docs;
+            }
+        }
+        // Each word's positions moved to where the phrase would end, then intersected.
+        postings[0].positions_with_offset(last, &mut common);
+        for (i, p) in postings.iter_mut().enumerate().skip(1) {
+            p.positions_with_offset(last - i as u32, &mut next);
+            common.retain(|position| next.binary_search(position).is_ok());
+        }
+        if !common.is_empty() {
+            found(doc, common.len() as u32);
+        }
+        doc = postings[0].advance();
+    }
+    Ok(())
+}
+
+/// A clause scored from [`Postings`]: what a `TermQuery` with frequencies, or a `PhraseQuery`,
+/// of the same words scores.
 #[derive(Clone)]
-pub struct TermClause {
-    postings: Arc<TermPostings>,
+pub struct Clause {
+    postings: Arc<ClausePostings>,
 }
 
-impl TermClause {
-    pub fn new(postings: Arc<TermPostings>) -> TermClause {
-        TermClause { postings }
+impl Clause {
+    pub fn new(postings: Arc<ClausePostings>) -> Clause {
+        Clause { postings }
     }
 }
 
-impl std::fmt::Debug for TermClause {
+impl std::fmt::Debug for Clause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TermClause({:?})", self.postings.term)
+        write!(f, "Clause({:?})", self.postings.terms)
     }
 }
 
-impl Query for TermClause {
+impl Query for Clause {
     /// Scores with the generation's statistics, whatever `scoring` holds: the postings were
     /// weighed with them when they were read.
     fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
@@ -166,11 +315,14 @@ impl Query for TermClause {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        visitor(&self.postings.term, false);
+        let phrase = self.postings.terms.len() > 1;
+        for term in &self.postings.terms {
+            visitor(term, phrase);
+        }
     }
 }
 
-impl Weight for TermClause {
+impl Weight for Clause {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let segment = reader.segment_id();
         let Some(at) = self
@@ -187,78 +339,155 @@ impl Weight for TermClause {
         } else {
             self.postings.weight * boost
         };
-        Ok(Box::new(TermClauseScorer {
-            postings: self.postings.clone(),
-            segment: at,
-            at: 0,
+        Ok(Box::new(ClauseScorer::new(
+            self.postings.clone(),
+            at,
             weight,
-        }))
+        )))
     }
 
-    /// Explained as tantivy explains a term's BM25 score, from the segment's own postings.
+    /// Explained as tantivy explains a BM25 score, from the segment's own postings.
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let p = &self.postings;
-        let field = p.term.field();
-        let not_found = || {
-            tantivy::TantivyError::InvalidArgument(format!(
+        let mut freq = 0;
+        for_each_phrase_doc_or_word(reader, &p.terms, doc, &mut freq)?;
+        if freq == 0 {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
                 "document {doc} does not hold {:?}",
-                p.term
-            ))
-        };
-        let mut postings = reader
-            .inverted_index(field)?
-            .read_postings(&p.term, IndexRecordOption::WithFreqs)?
-            .ok_or_else(not_found)?;
-        if postings.doc() > doc || postings.seek(doc) != doc {
-            return Err(not_found());
+                p.terms
+            )));
         }
+        let field = p.terms[0].field();
         let fieldnorm_id = reader.get_fieldnorms_reader(field)?.fieldnorm_id(doc);
-        let mut explanation = Bm25Weight::for_one_term(p.doc_freq, p.docs, p.average_fieldnorm)
-            .explain(fieldnorm_id, postings.term_freq());
-        explanation.add_context(format!("Term={:?}", p.term));
+        let average = p.figures.tokens as Score / p.figures.docs as Score;
+        let weight = if p.terms.len() == 1 {
+            Bm25Weight::for_one_term(p.figures.doc_freqs[0], p.figures.docs, average)
+        } else {
+            // Through `for_terms` for its summed idf's explanation; its doc_freq lookups are
+            // answered from the figures the clause was weighed with.
+            let provider = Ordered {
+                figures: &p.figures,
+                next: std::cell::Cell::new(0),
+            };
+            Bm25Weight::for_terms(&provider, &p.terms)?
+        };
+        let mut explanation = weight.explain(fieldnorm_id, freq);
+        explanation.add_context(format!("Terms={:?}", p.terms));
         Ok(explanation)
     }
 }
 
-struct TermClauseScorer {
-    postings: Arc<TermPostings>,
+/// The occurrences of a word or phrase in one document.
+fn for_each_phrase_doc_or_word(
+    reader: &SegmentReader,
+    terms: &[Term],
+    doc: DocId,
+    freq: &mut u32,
+) -> tantivy::Result<()> {
+    if let [term] = terms {
+        let postings = reader
+            .inverted_index(term.field())?
+            .read_postings(term, IndexRecordOption::WithFreqs)?;
+        if let Some(mut postings) = postings
+            && postings.doc() <= doc
+            && postings.seek(doc) == doc
+        {
+            *freq = postings.term_freq();
+        }
+        return Ok(());
+    }
+    for_each_phrase_doc(reader, terms, |d, f| {
+        if d == doc {
+            *freq = f;
+        }
+    })
+}
+
+/// A clause's figures as a statistics provider that answers its words' lookups in order.
+struct Ordered<'a> {
+    figures: &'a Figures,
+    next: std::cell::Cell<usize>,
+}
+
+impl Bm25StatisticsProvider for Ordered<'_> {
+    fn total_num_tokens(&self, _field: Field) -> tantivy::Result<u64> {
+        Ok(self.figures.tokens)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.figures.docs)
+    }
+
+    fn doc_freq(&self, _term: &Term) -> tantivy::Result<u64> {
+        let i = self.next.get();
+        self.next.set(i + 1);
+        Ok(self.figures.doc_freqs.get(i).copied().unwrap_or(0))
+    }
+}
+
+struct ClauseScorer {
+    postings: Arc<ClausePostings>,
     segment: usize,
     at: usize,
+    /// The document at `at`, or `TERMINATED` past the end.
+    doc: DocId,
     weight: Score,
 }
 
-impl TermClauseScorer {
-    fn docs(&self) -> &[DocId] {
-        &self.postings.segments[self.segment].docs
+impl ClauseScorer {
+    fn new(postings: Arc<ClausePostings>, segment: usize, weight: Score) -> ClauseScorer {
+        let mut scorer = ClauseScorer {
+            postings,
+            segment,
+            at: 0,
+            doc: TERMINATED,
+            weight,
+        };
+        scorer.doc = scorer.doc_at();
+        scorer
+    }
+
+    fn occurrences(&self) -> &Occurrences {
+        &self.postings.segments[self.segment]
+    }
+
+    fn doc_at(&self) -> DocId {
+        self.occurrences()
+            .docs
+            .get(self.at)
+            .copied()
+            .unwrap_or(TERMINATED)
     }
 }
 
-impl DocSet for TermClauseScorer {
+impl DocSet for ClauseScorer {
     fn advance(&mut self) -> DocId {
-        if self.at < self.docs().len() {
+        if self.doc != TERMINATED {
             self.at += 1;
+            self.doc = self.doc_at();
         }
-        self.doc()
+        self.doc
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
-        let docs = self.docs();
+        let docs = &self.occurrences().docs;
         self.at += docs[self.at..].partition_point(|&d| d < target);
-        self.doc()
+        self.doc = self.doc_at();
+        self.doc
     }
 
     fn doc(&self) -> DocId {
-        self.docs().get(self.at).copied().unwrap_or(TERMINATED)
+        self.doc
     }
 
     fn size_hint(&self) -> u32 {
-        self.docs().len() as u32
+        self.occurrences().docs.len() as u32
     }
 }
 
-impl Scorer for TermClauseScorer {
+impl Scorer for ClauseScorer {
     fn score(&mut self) -> Score {
-        self.weight * self.postings.segments[self.segment].tf_factors[self.at]
+        self.weight * self.occurrences().tf_factors[self.at]
     }
 }
 
@@ -267,73 +496,117 @@ mod tests {
     use std::path::Path;
 
     use tantivy::collector::TopDocs;
-    use tantivy::query::{BoostQuery, TermQuery};
+    use tantivy::query::{BoostQuery, PhraseQuery, TermQuery};
 
     use super::*;
+    use crate::answer::Lexicon;
+    use crate::index::Generation;
 
-    /// Every word of every searched field scores each passage exactly as tantivy's own term
-    /// query does, boosted or not, so answers and staff's rankings are what they were.
-    #[test]
-    fn every_word_scores_every_passage_as_tantivy_does() {
+    fn fixtures() -> (tempfile::TempDir, Generation, Statistics) {
         let dir = tempfile::TempDir::new().unwrap();
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clinic");
         let (generation, _) = crate::index::build(&corpus, dir.path()).unwrap();
-        let searcher = generation.searcher();
         let stats = Statistics::read(&generation).unwrap();
+        (dir, generation, stats)
+    }
+
+    /// Ranks and scores with ours and with tantivy's own query, boosted three ways; returns the
+    /// passages compared.
+    fn compare(
+        searcher: &Searcher,
+        stats: &Statistics,
+        ours: &Clause,
+        theirs: &dyn Query,
+    ) -> usize {
+        let mut compared = 0;
+        for boost in [1.0, 0.7, 2.0] {
+            let top = TopDocs::with_limit(10_000).order_by_score();
+            let a = BoostQuery::new(Box::new(ours.clone()), boost);
+            let b = BoostQuery::new(theirs.box_clone(), boost);
+            let a = searcher
+                .search_with_statistics_provider(&a, &top, stats)
+                .unwrap();
+            let b = searcher
+                .search_with_statistics_provider(&b, &top, stats)
+                .unwrap();
+            assert_eq!(a, b, "{ours:?} boosted {boost}");
+            compared += a.len();
+        }
+        compared
+    }
+
+    /// Every word of every searched field, and every lexicon phrase, scores each passage
+    /// exactly as tantivy's own queries do, so answers and staff's rankings are unchanged.
+    #[test]
+    fn every_word_and_phrase_scores_every_passage_as_tantivy_does() {
+        let (_dir, generation, stats) = fixtures();
+        let searcher = generation.searcher();
+        let lexicon = Lexicon::load(None).unwrap();
         let f = &generation.fields;
         let fields = [f.body, f.heading, f.title];
-        let postings = Postings::read(&searcher, &fields, &stats).unwrap();
-        let mut compared = 0;
+        let postings = Postings::read(&searcher, &fields, lexicon.phrases(), &stats).unwrap();
+        let (mut words, mut phrases) = (0, 0);
         for field in fields {
             for stem in generation.terms(field).unwrap().keys() {
-                let clause = postings.term(field, stem).expect("every term is read");
-                for boost in [1.0, 0.7, 2.0] {
-                    let top = TopDocs::with_limit(10_000).order_by_score();
-                    let ours = BoostQuery::new(Box::new(TermClause::new(clause.clone())), boost);
-                    let theirs = BoostQuery::new(
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(field, stem),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                        boost,
-                    );
-                    let ours = searcher
-                        .search_with_statistics_provider(&ours, &top, &stats)
-                        .unwrap();
-                    let theirs = searcher
-                        .search_with_statistics_provider(&theirs, &top, &stats)
-                        .unwrap();
-                    assert_eq!(ours, theirs, "{stem:?} boosted {boost}");
-                    compared += ours.len();
+                let ours = postings.clause(field, std::slice::from_ref(stem)).unwrap();
+                let term = Term::from_field_text(field, stem);
+                let theirs = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                words += compare(&searcher, &stats, &Clause::new(ours.clone()), &theirs);
+            }
+            for phrase in lexicon.phrases().filter(|_| field != f.title) {
+                let terms = phrase
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect();
+                let theirs = PhraseQuery::new(terms);
+                match postings.clause(field, phrase) {
+                    Some(ours) => {
+                        assert_eq!(ours.is_empty(), theirs.count(&searcher).unwrap() == 0);
+                        phrases += compare(&searcher, &stats, &Clause::new(ours.clone()), &theirs)
+                    }
+                    None => assert_eq!(
+                        theirs.count(&searcher).unwrap(),
+                        0,
+                        "{phrase:?} was not read but some passage holds it"
+                    ),
                 }
             }
         }
+        let title = ["chemic".to_string(), "peel".to_string()];
         assert!(
-            compared > 1000,
-            "the fixtures have words to compare: {compared}"
+            postings.clause(f.title, &title).is_none(),
+            "titles have no positions"
         );
+        assert!(words > 1000, "the fixtures have words to compare: {words}");
+        assert!(phrases > 20, "the fixtures hold lexicon phrases: {phrases}");
     }
 
-    /// Staff's explanation of a passage's score holds the same figure as the score.
+    /// Staff's explanation of a passage's score holds the same figure as the score, for a
+    /// word and for a phrase.
     #[test]
-    fn a_word_explains_its_score() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clinic");
-        let (generation, _) = crate::index::build(&corpus, dir.path()).unwrap();
+    fn words_and_phrases_explain_their_scores() {
+        let (_dir, generation, stats) = fixtures();
         let searcher = generation.searcher();
-        let stats = Statistics::read(&generation).unwrap();
         let body = generation.fields.body;
-        let postings = Postings::read(&searcher, &[body], &stats).unwrap();
-        let clause = TermClause::new(postings.term(body, "session").unwrap().clone());
-        let top = TopDocs::with_limit(3).order_by_score();
-        let hits = searcher
-            .search_with_statistics_provider(&clause, &top, &stats)
-            .unwrap();
-        assert!(!hits.is_empty());
-        for (score, address) in hits {
-            let explained = Query::explain(&clause, &searcher, address).unwrap();
-            assert_eq!(explained.value(), score);
+        let phrase = ["chemic".to_string(), "peel".to_string()];
+        let postings =
+            Postings::read(&searcher, &[body], [&phrase[..]].into_iter(), &stats).unwrap();
+        for stems in [&["session".to_string()][..], &phrase] {
+            let clause = Clause::new(postings.clause(body, stems).unwrap().clone());
+            let top = TopDocs::with_limit(3).order_by_score();
+            let hits = searcher
+                .search_with_statistics_provider(&clause, &top, &stats)
+                .unwrap();
+            assert!(!hits.is_empty(), "{stems:?}");
+            for (score, address) in hits {
+                let explained = Query::explain(&clause, &searcher, address).unwrap();
+                assert_eq!(explained.value(), score, "{stems:?}");
+            }
         }
-        assert!(postings.term(body, "no-such-stem").is_none());
+        assert!(
+            postings
+                .clause(body, &["no-such-stem".to_string()])
+                .is_none()
+        );
     }
 }

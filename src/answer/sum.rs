@@ -88,15 +88,20 @@ impl Weight for SumWeight {
 }
 
 /// The clauses' scorers side by side; the current document is the lowest any of them is on.
+/// Each scorer's document is kept here too, so that stepping through the union asks each
+/// scorer nothing but to advance when it is on the current document.
 struct SumScorer {
     scorers: Vec<Box<dyn Scorer>>,
+    /// `scorers[i].doc()`.
+    docs: Vec<DocId>,
     doc: DocId,
 }
 
 impl SumScorer {
     fn new(scorers: Vec<Box<dyn Scorer>>) -> SumScorer {
-        let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
-        SumScorer { scorers, doc }
+        let docs: Vec<DocId> = scorers.iter().map(|s| s.doc()).collect();
+        let doc = docs.iter().copied().min().unwrap_or(TERMINATED);
+        SumScorer { scorers, docs, doc }
     }
 }
 
@@ -106,13 +111,11 @@ impl DocSet for SumScorer {
             return TERMINATED;
         }
         let mut next = TERMINATED;
-        for scorer in &mut self.scorers {
-            let at = if scorer.doc() == self.doc {
-                scorer.advance()
-            } else {
-                scorer.doc()
-            };
-            next = next.min(at);
+        for (scorer, at) in self.scorers.iter_mut().zip(&mut self.docs) {
+            if *at == self.doc {
+                *at = scorer.advance();
+            }
+            next = next.min(*at);
         }
         self.doc = next;
         next
@@ -135,11 +138,13 @@ impl Scorer for SumScorer {
     /// Clause by clause in the query's order, as tantivy's union adds them.
     fn score(&mut self) -> Score {
         let doc = self.doc;
-        self.scorers
-            .iter_mut()
-            .filter(|s| s.doc() == doc)
-            .map(|s| s.score())
-            .sum()
+        let mut sum = 0.0;
+        for (scorer, at) in self.scorers.iter_mut().zip(&self.docs) {
+            if *at == doc {
+                sum += scorer.score();
+            }
+        }
+        sum
     }
 }
 
