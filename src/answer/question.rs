@@ -20,29 +20,48 @@ pub enum QuestionError {
 
 impl Question {
     pub fn parse(raw: &str) -> Result<Question, QuestionError> {
+        // Most messages are printable ASCII with single spaces between words: already clean.
+        if raw.len() <= MAX_CHARS && is_clean_ascii(raw) {
+            return Ok(Question(raw.to_string()));
+        }
         if raw.chars().count() > MAX_CHARS {
             return Err(QuestionError::TooLong);
         }
-        let cleaned: String = raw
-            .chars()
-            .map(|c| {
-                if c.is_control() || is_invisible(c) {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-        if cleaned.is_empty() {
-            return Err(QuestionError::Empty);
-        }
-        Ok(Question(cleaned))
+        Ok(Question(clean(raw)?))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Printable ASCII, not empty, no space at either end or next to another: what [`clean`]
+/// returns unchanged.
+fn is_clean_ascii(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    bytes.first().is_some_and(|&b| b != b' ')
+        && bytes.last().is_some_and(|&b| b != b' ')
+        && bytes.iter().all(|b| (b' '..=b'~').contains(b))
+        && !bytes.windows(2).any(|pair| pair == b"  ")
+}
+
+/// Control and invisible characters become spaces, and runs of spaces one space.
+fn clean(raw: &str) -> Result<String, QuestionError> {
+    let cleaned: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_control() || is_invisible(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    if cleaned.is_empty() {
+        return Err(QuestionError::Empty);
+    }
+    Ok(cleaned)
 }
 
 fn is_invisible(c: char) -> bool {
@@ -120,6 +139,33 @@ mod tests {
             Question::parse("does\0it\u{7}hurt").unwrap().as_str(),
             "does it hurt"
         );
+    }
+
+    /// Messages taken as they are come out as cleaning would leave them.
+    #[test]
+    fn clean_messages_are_kept_as_cleaning_would_leave_them() {
+        let messages = [
+            "how many sessions?",
+            "  how many sessions?",
+            "how many sessions? ",
+            "how  many sessions?",
+            "how\tmany sessions?",
+            "how many\u{7f}sessions?",
+            "how many sessions\u{200b}?",
+            "caf\u{e9} au lait",
+            "a",
+            " ",
+            "~!@#$%^&*()_+{}|:\"<>?`-=[]\\;',./",
+        ];
+        for message in messages {
+            assert_eq!(
+                Question::parse(message).map(|q| q.0),
+                clean(message),
+                "{message:?}"
+            );
+        }
+        assert!(is_clean_ascii("how many sessions?"));
+        assert!(!is_clean_ascii("how  many"));
     }
 
     #[test]
