@@ -48,7 +48,7 @@ fn main() -> anyhow::Result<()> {
                         .map(|i| {
                             let question = &questions[(i + t * 7) % questions.len()];
                             let reply = answerer.answer(question, None);
-                            serde_json::to_vec(&reply).map_or(0, |json| json.len())
+                            sonic_rs::to_vec(&reply).map_or(0, |json| json.len())
                         })
                         .sum::<usize>()
                 })
