@@ -219,7 +219,7 @@ const INSERT_TURN: &str = "INSERT OR IGNORE INTO turns (answer_id, conversation_
 const TURN_VALUES: usize = 7;
 
 static INSERT_TURNS: LazyLock<String> = LazyLock::new(|| {
-    let row = format!("({})", vec!["?"; TURN_VALUES].join(", "));
+    let row = format!("({})", ["?"; TURN_VALUES].join(", "));
     format!("{INSERT_TURN}{}", vec![row; ROWS_PER_INSERT].join(", "))
 });
 

@@ -29,8 +29,11 @@ const B: Score = 0.75;
 
 /// The searched fields' postings, by field and then by stems (one for a word).
 pub struct Postings {
-    fields: Vec<(Field, FastMap<Box<[String]>, Arc<ClausePostings>>)>,
+    fields: Vec<(Field, Clauses)>,
 }
+
+/// One field's words and phrases, by their stems.
+type Clauses = FastMap<Box<[String]>, Arc<ClausePostings>>;
 
 /// One word or phrase of one field: where it occurs and what each occurrence scores.
 pub struct ClausePostings {
@@ -158,11 +161,7 @@ fn weight(figures: &Figures) -> Score {
     idf * (1.0 + K1)
 }
 
-fn read_words(
-    searcher: &Searcher,
-    field: Field,
-    stats: &Statistics,
-) -> tantivy::Result<FastMap<Box<[String]>, Arc<ClausePostings>>> {
+fn read_words(searcher: &Searcher, field: Field, stats: &Statistics) -> tantivy::Result<Clauses> {
     let norms = Norms::new(stats.field_tokens(field), stats.docs());
     let mut by_word: FastMap<String, Vec<Occurrences>> = FastMap::default();
     for reader in searcher.segment_readers() {
