@@ -74,6 +74,7 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
     let query = QueryStems::new(&analysis.concepts, interner);
     let topic_total: f32 = analysis.topics().map(|c| c.weight).sum();
     let mut scored = Vec::new();
+    let mut scratch = Scratch::default();
     for (index, candidate) in candidates.iter().enumerate() {
         score_passage(
             analysis,
@@ -85,6 +86,7 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
             index,
             candidate,
             candidate.score / top,
+            &mut scratch,
             &mut scored,
         );
     }
@@ -146,8 +148,19 @@ struct Weights {
     topics: f32,
 }
 
+/// Per-concept figures of the passage being scored, kept from one passage to the next so that
+/// scoring a passage allocates nothing.
+#[derive(Default)]
+struct Scratch {
+    /// Each concept's presence in the heading, title and whole passage.
+    around: Vec<[f32; 3]>,
+    /// What a concept counts near a sentence that lacks it.
+    floors: Vec<f32>,
+}
+
 /// Scores the passage's sentences into `out`; none when the passage lacks what the question
 /// is about (those could never be chosen).
+#[allow(clippy::too_many_arguments)]
 fn score_passage(
     analysis: &Analysis,
     query: &QueryStems,
@@ -155,6 +168,7 @@ fn score_passage(
     index: usize,
     candidate: &Candidate,
     retrieval: f32,
+    scratch: &mut Scratch,
     out: &mut Vec<Scored>,
 ) {
     let total = weights.total;
@@ -171,16 +185,19 @@ fn score_passage(
     );
     // Each concept's presence in the heading, title and whole passage: the same for all of
     // the passage's sentences.
-    let around: Vec<[f32; 3]> = query
-        .concepts
-        .iter()
-        .map(|forms| [heading, title, whole].map(|set| presence(forms, set)))
-        .collect();
+    let around = &mut scratch.around;
+    around.clear();
+    around.extend(
+        query
+            .concepts
+            .iter()
+            .map(|forms| [heading, title, whole].map(|set| presence(forms, set))),
+    );
     // How much of the question the passage holds. A sentence's stems are some of the
     // passage's, so a sentence never holds a concept more than the whole passage does: these
     // are the same for all of its sentences.
     let (mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0);
-    for (concept, [heading, title, whole]) in analysis.concepts.iter().zip(&around) {
+    for (concept, [heading, title, whole]) in analysis.concepts.iter().zip(around.iter()) {
         let in_passage = heading.max(*whole);
         let somewhere = in_passage.max(0.8 * title);
         anywhere += concept.weight * somewhere;
@@ -193,10 +210,13 @@ fn score_passage(
         return;
     }
     // What a concept counts near a sentence that lacks it: some of its presence around.
-    let floors: Vec<f32> = around
-        .iter()
-        .map(|[heading, title, whole]| (0.5 * heading).max(0.45 * whole).max(0.35 * title))
-        .collect();
+    let floors = &mut scratch.floors;
+    floors.clear();
+    floors.extend(
+        around
+            .iter()
+            .map(|[heading, title, whole]| (0.5 * heading).max(0.45 * whole).max(0.35 * title)),
+    );
     out.reserve(passage.sentences.len());
     for (i, sentence) in passage.sentences.iter().enumerate() {
         let here_set = query.found_in(&sentence.stems);
@@ -206,7 +226,7 @@ fn score_passage(
             .iter()
             .zip(&query.concepts)
             .zip(&query.any)
-            .zip(&floors)
+            .zip(floors.iter())
         {
             let here = if here_set & any == 0 {
                 0.0
