@@ -1,6 +1,7 @@
 //! On a small index, the postings a question's clauses can search, read once per index
 //! generation with each passage's share of the BM25 score worked out then: every word of the
-//! searched fields, and every phrase of the lexicon that some passage holds. A clause then walks
+//! searched fields, and every phrase of the lexicon whose words a field holds (one that no
+//! passage holds as a phrase is known to match nothing). A clause then walks
 //! a list instead of opening postings in the segment, decoding blocks, reading positions and
 //! building a weight, which was most of what a search cost there. The scores are to the bit the
 //! ones tantivy's `TermQuery` and `PhraseQuery` give: tests compare every word of every field and
