@@ -268,7 +268,8 @@ fn for_each_phrase_doc(
     let mut doc = postings[0].doc();
     'docs: while doc != TERMINATED {
         for p in &mut postings[1..] {
-            let at = p.seek(doc);
+            // A word's postings may already be past `doc`; seeking is only forward.
+            let at = if p.doc() < doc { p.seek(doc) } else { p.doc() };
             if at != doc {
                 doc = postings[0].seek(at);
                 continue 'docs;
