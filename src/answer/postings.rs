@@ -106,7 +106,8 @@ impl Postings {
         let fields = fields
             .iter()
             .map(|&field| {
-                let mut clauses = read_words(searcher, field, stats)?;
+                let norms = Norms::new(stats.field_tokens(field), stats.docs());
+                let mut clauses = read_words(searcher, field, &norms, stats)?;
                 let positions = searcher
                     .schema()
                     .get_field_entry(field)
@@ -119,7 +120,7 @@ impl Postings {
                     {
                         continue;
                     }
-                    let clause = read_phrase(searcher, field, phrase, stats)?;
+                    let clause = read_phrase(searcher, field, phrase, &norms, stats)?;
                     clauses.insert(phrase.into(), Arc::new(clause));
                 }
                 Ok((field, clauses))
@@ -162,8 +163,12 @@ fn weight(figures: &Figures) -> Score {
     idf * (1.0 + K1)
 }
 
-fn read_words(searcher: &Searcher, field: Field, stats: &Statistics) -> tantivy::Result<Clauses> {
-    let norms = Norms::new(stats.field_tokens(field), stats.docs());
+fn read_words(
+    searcher: &Searcher,
+    field: Field,
+    norms: &Norms,
+    stats: &Statistics,
+) -> tantivy::Result<Clauses> {
     let mut by_word: FastMap<String, Vec<Occurrences>> = FastMap::default();
     for reader in searcher.segment_readers() {
         let inverted = reader.inverted_index(field)?;
@@ -215,9 +220,9 @@ fn read_phrase(
     searcher: &Searcher,
     field: Field,
     stems: &[String],
+    norms: &Norms,
     stats: &Statistics,
 ) -> tantivy::Result<ClausePostings> {
-    let norms = Norms::new(stats.field_tokens(field), stats.docs());
     let terms: Box<[Term]> = stems
         .iter()
         .map(|s| Term::from_field_text(field, s))
@@ -350,67 +355,48 @@ impl Weight for Clause {
     /// Explained as tantivy explains a BM25 score, from the segment's own postings.
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let p = &self.postings;
-        let mut freq = 0;
-        for_each_phrase_doc_or_word(reader, &p.terms, doc, &mut freq)?;
+        let freq = freq_in(reader, &p.terms, doc)?;
         if freq == 0 {
             return Err(tantivy::TantivyError::InvalidArgument(format!(
                 "document {doc} does not hold {:?}",
                 p.terms
             )));
         }
-        let field = p.terms[0].field();
-        let fieldnorm_id = reader.get_fieldnorms_reader(field)?.fieldnorm_id(doc);
-        let average = p.figures.tokens as Score / p.figures.docs as Score;
-        let weight = if p.terms.len() == 1 {
-            Bm25Weight::for_one_term(p.figures.doc_freqs[0], p.figures.docs, average)
-        } else {
-            // Through `for_terms` for its summed idf's explanation; its doc_freq lookups are
-            // answered from the figures the clause was weighed with.
-            let provider = Ordered {
-                figures: &p.figures,
-                next: std::cell::Cell::new(0),
-            };
-            Bm25Weight::for_terms(&provider, &p.terms)?
-        };
-        let mut explanation = weight.explain(fieldnorm_id, freq);
+        let fieldnorm_id = reader
+            .get_fieldnorms_reader(p.terms[0].field())?
+            .fieldnorm_id(doc);
+        let mut explanation =
+            Bm25Weight::for_terms(p.as_ref(), &p.terms)?.explain(fieldnorm_id, freq);
         explanation.add_context(format!("Terms={:?}", p.terms));
         Ok(explanation)
     }
 }
 
-/// The occurrences of a word or phrase in one document.
-fn for_each_phrase_doc_or_word(
-    reader: &SegmentReader,
-    terms: &[Term],
-    doc: DocId,
-    freq: &mut u32,
-) -> tantivy::Result<()> {
+/// How many times the segment's document `doc` holds a word or phrase; 0 when it does not.
+fn freq_in(reader: &SegmentReader, terms: &[Term], doc: DocId) -> tantivy::Result<u32> {
     if let [term] = terms {
         let postings = reader
             .inverted_index(term.field())?
             .read_postings(term, IndexRecordOption::WithFreqs)?;
-        if let Some(mut postings) = postings
-            && postings.doc() <= doc
-            && postings.seek(doc) == doc
+        if let Some(mut p) = postings
+            && p.doc() <= doc
+            && p.seek(doc) == doc
         {
-            *freq = postings.term_freq();
+            return Ok(p.term_freq());
         }
-        return Ok(());
+        return Ok(0);
     }
+    let mut freq = 0;
     for_each_phrase_doc(reader, terms, |d, f| {
         if d == doc {
-            *freq = f;
+            freq = f;
         }
-    })
+    })?;
+    Ok(freq)
 }
 
-/// A clause's figures as a statistics provider that answers its words' lookups in order.
-struct Ordered<'a> {
-    figures: &'a Figures,
-    next: std::cell::Cell<usize>,
-}
-
-impl Bm25StatisticsProvider for Ordered<'_> {
+/// The statistics the clause was weighed with, for tantivy's own explanation of its weight.
+impl Bm25StatisticsProvider for ClausePostings {
     fn total_num_tokens(&self, _field: Field) -> tantivy::Result<u64> {
         Ok(self.figures.tokens)
     }
@@ -419,10 +405,9 @@ impl Bm25StatisticsProvider for Ordered<'_> {
         Ok(self.figures.docs)
     }
 
-    fn doc_freq(&self, _term: &Term) -> tantivy::Result<u64> {
-        let i = self.next.get();
-        self.next.set(i + 1);
-        Ok(self.figures.doc_freqs.get(i).copied().unwrap_or(0))
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        let at = self.terms.iter().position(|t| t == term);
+        Ok(at.map_or(0, |i| self.figures.doc_freqs[i]))
     }
 }
 
