@@ -95,7 +95,7 @@ impl Store {
                 turns.push(t);
                 continue;
             }
-            insert_turns(&tx, &turns)?;
+            write_turns(&tx, &turns)?;
             turns.clear();
             match job {
                 Job::Feedback(f) => {
@@ -117,7 +117,7 @@ impl Store {
                 Job::Turn(_) | Job::Flush(_) => {}
             }
         }
-        insert_turns(&tx, &turns)?;
+        write_turns(&tx, &turns)?;
         tx.commit()
     }
 
@@ -215,49 +215,47 @@ impl Store {
 /// Turns inserted by one statement: each statement costs SQLite a setup and a wind-down on top
 /// of its rows, which for one row was about a fifth of recording a turn.
 const ROWS_PER_INSERT: usize = 32;
-const INSERT_TURN: &str = "INSERT OR IGNORE INTO turns (answer_id, conversation_id, at, kind, question, top_source, latency_us) VALUES ";
-const TURN_VALUES: usize = 7;
 
-static INSERT_TURNS: LazyLock<String> = LazyLock::new(|| {
-    let row = format!("({})", ["?"; TURN_VALUES].join(", "));
-    format!("{INSERT_TURN}{}", vec![row; ROWS_PER_INSERT].join(", "))
-});
+/// An insert of `rows` turns.
+fn insert_sql(rows: usize) -> String {
+    let row = "(?, ?, ?, ?, ?, ?, ?)";
+    format!(
+        "INSERT OR IGNORE INTO turns (answer_id, conversation_id, at, kind, question, top_source, latency_us) VALUES {}",
+        vec![row; rows].join(", ")
+    )
+}
+
+static INSERT_TURNS: LazyLock<String> = LazyLock::new(|| insert_sql(ROWS_PER_INSERT));
+static INSERT_TURN: LazyLock<String> = LazyLock::new(|| insert_sql(1));
 
 /// Inserts `turns` in order, [`ROWS_PER_INSERT`] a statement and the rest one by one.
-fn insert_turns(tx: &rusqlite::Transaction<'_>, turns: &[&Turn]) -> rusqlite::Result<()> {
+fn write_turns(tx: &rusqlite::Transaction<'_>, turns: &[&Turn]) -> rusqlite::Result<()> {
     let mut chunks = turns.chunks_exact(ROWS_PER_INSERT);
     for chunk in &mut chunks {
-        let questions: Vec<String> = chunk.iter().map(|t| redact(&t.question)).collect();
-        let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * TURN_VALUES);
-        for (t, question) in chunk.iter().zip(&questions) {
-            values.extend([
-                &t.answer_id as &dyn rusqlite::ToSql,
-                &t.conversation_id,
-                &t.at,
-                &t.kind,
-                question,
-                &t.top_source,
-                &t.latency_us,
-            ]);
-        }
-        tx.prepare_cached(&INSERT_TURNS)?
-            .execute(values.as_slice())?;
+        insert(tx, &INSERT_TURNS, chunk)?;
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut one = tx.prepare_cached(&format!("{INSERT_TURN}(?1, ?2, ?3, ?4, ?5, ?6, ?7)"))?;
-        for t in rest {
-            one.execute(params![
-                t.answer_id,
-                t.conversation_id,
-                t.at,
-                t.kind,
-                redact(&t.question),
-                t.top_source,
-                t.latency_us
-            ])?;
-        }
+    for turn in chunks.remainder() {
+        insert(tx, &INSERT_TURN, std::slice::from_ref(turn))?;
     }
+    Ok(())
+}
+
+/// Runs `sql`, an insert of as many turns as `rows`, with their questions redacted.
+fn insert(tx: &rusqlite::Transaction<'_>, sql: &str, rows: &[&Turn]) -> rusqlite::Result<()> {
+    let questions: Vec<String> = rows.iter().map(|t| redact(&t.question)).collect();
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(rows.len() * 7);
+    for (t, question) in rows.iter().zip(&questions) {
+        values.extend([
+            &t.answer_id as &dyn rusqlite::ToSql,
+            &t.conversation_id,
+            &t.at,
+            &t.kind,
+            question,
+            &t.top_source,
+            &t.latency_us,
+        ]);
+    }
+    tx.prepare_cached(sql)?.execute(values.as_slice())?;
     Ok(())
 }
 
