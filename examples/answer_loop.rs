@@ -8,6 +8,7 @@
 //! target/release/examples/answer_loop corpus 200000 2      # two threads sharing one answerer
 //! perf record -g target/release/examples/answer_loop corpus 200000
 //! valgrind --tool=callgrind target/release/examples/answer_loop corpus 2000
+//! ANSWER_LOOP_INDEX=/tmp/index-10k target/release/examples/answer_loop /tmp/gen10k 2000
 //! ```
 
 use std::time::Instant;
@@ -28,8 +29,12 @@ fn main() -> anyhow::Result<()> {
     };
     let count: usize = count.parse()?;
     let threads: usize = args.get(3).map_or(Ok(1), |t| t.parse())?.max(1);
+    // ANSWER_LOOP_INDEX keeps the index between runs (built on the first), so that a
+    // profile of a large corpus is of answers, not of building its index.
     let dir = tempfile::TempDir::new()?;
-    let config = Config::for_paths(std::path::Path::new(corpus), dir.path().join("index"));
+    let index = std::env::var_os("ANSWER_LOOP_INDEX")
+        .map_or_else(|| dir.path().join("index"), std::path::PathBuf::from);
+    let config = Config::for_paths(std::path::Path::new(corpus), index);
     let (answerer, _) = clinic_chat::load(&config)?;
     let questions: Vec<Question> = QUESTIONS
         .lines()
