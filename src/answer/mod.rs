@@ -54,8 +54,8 @@ struct Knowledge {
     starters: Vec<String>,
     passages: PassageCache,
     stats: Statistics,
-    /// Read for small indexes only.
-    postings: Option<Postings>,
+    /// The lexicon's phrases, and on a small index every word.
+    postings: Postings,
 }
 
 pub struct Answerer {
@@ -236,18 +236,14 @@ impl Knowledge {
         let speller = Speller::new(generation.terms(generation.fields.words)?, &known);
         let starters = reply::starters(&generation.manifest.articles);
         let stats = Statistics::read(&generation)?;
-        let postings = if stats.docs() <= sum::SMALL_INDEX {
-            let f = &generation.fields;
-            let fields = [f.body, f.heading, f.title];
-            Some(Postings::read(
-                &generation.searcher(),
-                &fields,
-                lexicon.phrases(),
-                &stats,
-            )?)
-        } else {
-            None
-        };
+        let f = &generation.fields;
+        let postings = Postings::read(
+            &generation.searcher(),
+            &[f.body, f.heading, f.title],
+            lexicon.phrases(),
+            &stats,
+            stats.docs() <= sum::SMALL_INDEX,
+        )?;
         Ok(Knowledge {
             generation,
             speller,
@@ -327,8 +323,7 @@ fn build_query(knowledge: &Knowledge, analysis: &Analysis) -> Box<dyn Query> {
                 {
                     continue;
                 }
-                let read = knowledge.postings.as_ref();
-                let query: Box<dyn Query> = match read.and_then(|p| p.clause(field, &form.stems)) {
+                let query: Box<dyn Query> = match knowledge.postings.clause(field, &form.stems) {
                     // A lexicon phrase no passage's field holds.
                     Some(postings) if postings.is_empty() => continue,
                     Some(postings) => Box::new(Clause::new(postings.clone())),
