@@ -353,7 +353,7 @@ fn build_query(knowledge: &Knowledge, analysis: &Analysis) -> Box<dyn Query> {
             clauses.into_iter().map(|(_, clause)| clause).collect(),
         ))
     } else {
-        Box::new(BooleanQuery::new(clauses))
+        Box::new(sum::Unpruned(Box::new(BooleanQuery::new(clauses))))
     }
 }
 
