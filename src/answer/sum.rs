@@ -200,6 +200,13 @@ mod tests {
 
     use super::*;
 
+    fn fixtures() -> (tempfile::TempDir, crate::index::Generation) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clinic");
+        let (generation, _) = crate::index::build(&corpus, dir.path()).unwrap();
+        (dir, generation)
+    }
+
     fn term(field: Field, stem: &str) -> Box<dyn Query> {
         let term = Term::from_field_text(field, stem);
         Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
@@ -209,9 +216,7 @@ mod tests {
     /// same clauses gives: single words, a phrase, boosts, a word no passage holds.
     #[test]
     fn passages_rank_and_score_as_with_a_boolean_query_of_the_same_clauses() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clinic");
-        let (generation, _) = crate::index::build(&corpus, dir.path()).unwrap();
+        let (_dir, generation) = fixtures();
         let searcher = generation.searcher();
         let f = &generation.fields;
         let phrase = PhraseQuery::new(vec![
@@ -252,9 +257,7 @@ mod tests {
     /// union does, however few are asked for.
     #[test]
     fn an_unpruned_union_ranks_as_the_pruned_one() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clinic");
-        let (generation, _) = crate::index::build(&corpus, dir.path()).unwrap();
+        let (_dir, generation) = fixtures();
         let searcher = generation.searcher();
         let f = &generation.fields;
         let clauses = || -> Vec<(Occur, Box<dyn Query>)> {
