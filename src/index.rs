@@ -319,10 +319,12 @@ impl Generation {
     }
 }
 
+/// The analyzers the schema names. Only indexing runs them (queries are built from
+/// [`text::stems`]), so the stemmed one is the indexing variant: the same terms, stemmed faster.
 pub fn register_analyzers(index: &Index) {
     index
         .tokenizers()
-        .register(text::STEMMED, text::stemmed_analyzer());
+        .register(text::STEMMED, text::indexing_analyzer());
     index.tokenizers().register(text::RAW, text::raw_analyzer());
 }
 
@@ -418,10 +420,6 @@ pub fn build(corpus: &Path, root: &Path) -> anyhow::Result<(Generation, BuildRep
     let (schema, fields) = Fields::schema();
     let index = Index::create_in_dir(&building, schema)?;
     register_analyzers(&index);
-    // The same terms, stemmed faster.
-    index
-        .tokenizers()
-        .register(text::STEMMED, text::indexing_analyzer());
     let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
     let mut summaries = Vec::with_capacity(articles.len());
     let (mut sections_total, mut passages_total) = (0, 0);
