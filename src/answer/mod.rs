@@ -19,9 +19,9 @@ mod sum;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Term};
 
 use crate::index::{Generation, IndexHandle};
 use analysis::{Analysis, Analyzer};
@@ -29,7 +29,7 @@ use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
 use passages::PassageCache;
-use postings::{Clause, Postings};
+use postings::{Clause, ClausePostings, Postings};
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Source};
 use spell::Speller;
@@ -221,10 +221,13 @@ impl Answerer {
         let knowledge = self.knowledge();
         let searcher = knowledge.generation.searcher();
         let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&question::words(text)));
-        let query = build_query(&knowledge, &analysis);
-        knowledge
-            .generation
-            .search(&searcher, query.as_ref(), limit, &knowledge.stats)
+        let generation = &knowledge.generation;
+        top_addresses(&knowledge, &searcher, &analysis, limit)
+            .and_then(|top| {
+                top.into_iter()
+                    .map(|(score, address)| Ok((score, generation.passage(&searcher, address)?)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -264,9 +267,7 @@ fn retrieve(
         return Ok(Vec::new());
     }
     let generation = &knowledge.generation;
-    let query = build_query(knowledge, analysis);
-    let hits =
-        generation.search_addresses(searcher, query.as_ref(), CANDIDATES, &knowledge.stats)?;
+    let hits = top_addresses(knowledge, searcher, analysis, CANDIDATES)?;
     let mut candidates = Vec::with_capacity(hits.len());
     for (score, address) in hits {
         let analysed = knowledge
@@ -284,17 +285,51 @@ const HEADING_BOOST: f32 = 2.0;
 const TITLE_BOOST: f32 = 0.5;
 const ALTERNATIVE_BOOST: f32 = 0.7;
 
-/// A query built in code from the concepts: never tantivy's query syntax, so any visitor text
-/// is safe. Each way of saying each concept may match body, heading or title. A clause for a
-/// field that lacks one of its stems could match nothing, and one for a word that every
-/// passage's field holds (the title of a one-article corpus) tells none apart: both are left out.
-fn build_query(knowledge: &Knowledge, analysis: &Analysis) -> Box<dyn Query> {
+/// One clause of a question's search: one way of saying one concept, in one field, boosted.
+struct Planned<'a> {
+    field: Field,
+    stems: &'a [String],
+    boost: f32,
+    /// Its postings, when they were read with the generation.
+    postings: Option<&'a Arc<ClausePostings>>,
+}
+
+/// The best `limit` passages for the question's concepts, best first. On a small index whose
+/// clauses were all read with the generation, straight from those lists ([`postings::top`]),
+/// which ranks and scores as the query does; otherwise with the query.
+fn top_addresses(
+    knowledge: &Knowledge,
+    searcher: &tantivy::Searcher,
+    analysis: &Analysis,
+    limit: usize,
+) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+    let planned = plan(knowledge, analysis);
+    if knowledge.stats.docs() <= sum::SMALL_INDEX {
+        let lists: Option<Vec<_>> = planned
+            .iter()
+            .map(|p| p.postings.map(|list| (list.as_ref(), p.boost)))
+            .collect();
+        if let Some(top) = lists.and_then(|lists| postings::top(searcher, &lists, limit)) {
+            return Ok(top);
+        }
+    }
+    let query = build_query(knowledge, &planned);
+    knowledge
+        .generation
+        .search_addresses(searcher, query.as_ref(), limit, &knowledge.stats)
+}
+
+/// The clauses of a question's search. Each way of saying each concept may match body,
+/// heading or title. A clause for a field that lacks one of its stems could match nothing, and
+/// one for a word that every passage's field holds (the title of a one-article corpus) tells
+/// none apart: both are left out.
+fn plan<'a>(knowledge: &'a Knowledge, analysis: &'a Analysis) -> Vec<Planned<'a>> {
     let stats = &knowledge.stats;
     let fields = &knowledge.generation.fields;
     // In a small corpus every clause is cheap; in a large one a word in a tenth of the
     // passages tells little and costs much.
     let common = (stats.docs() / 10).max(COMMON_FLOOR);
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut planned = Vec::new();
     for concept in &analysis.concepts {
         let unknown = concept.forms[0].doc_freq == 0;
         for form in concept
@@ -323,36 +358,49 @@ fn build_query(knowledge: &Knowledge, analysis: &Analysis) -> Box<dyn Query> {
                 {
                     continue;
                 }
-                let query: Box<dyn Query> = match knowledge.postings.clause(field, &form.stems) {
-                    // A lexicon phrase no passage's field holds.
-                    Some(postings) if postings.is_empty() => continue,
-                    Some(postings) => Box::new(Clause::new(postings.clone())),
-                    None if form.stems.len() == 1 => {
-                        let term = Term::from_field_text(field, &form.stems[0]);
-                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-                    }
-                    None => {
-                        let terms = form
-                            .stems
-                            .iter()
-                            .map(|s| Term::from_field_text(field, s))
-                            .collect();
-                        Box::new(PhraseQuery::new(terms))
-                    }
-                };
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(query, boost * field_boost)),
-                ));
+                let postings = knowledge.postings.clause(field, &form.stems);
+                // A lexicon phrase no passage's field holds.
+                if postings.is_some_and(|p| p.is_empty()) {
+                    continue;
+                }
+                planned.push(Planned {
+                    field,
+                    stems: &form.stems,
+                    boost: boost * field_boost,
+                    postings,
+                });
             }
         }
     }
+    planned
+}
+
+/// The planned clauses as a query built in code: never tantivy's query syntax, so any visitor
+/// text is safe.
+fn build_query(knowledge: &Knowledge, planned: &[Planned]) -> Box<dyn Query> {
+    let clauses = planned.iter().map(|p| {
+        let query: Box<dyn Query> = match p.postings {
+            Some(postings) => Box::new(Clause::new(postings.clone())),
+            None if p.stems.len() == 1 => {
+                let term = Term::from_field_text(p.field, &p.stems[0]);
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+            }
+            None => {
+                let terms = p
+                    .stems
+                    .iter()
+                    .map(|s| Term::from_field_text(p.field, s))
+                    .collect();
+                Box::new(PhraseQuery::new(terms))
+            }
+        };
+        Box::new(BoostQuery::new(query, p.boost)) as Box<dyn Query>
+    });
     // The same scores either way: the sum of the matching clauses'.
-    if stats.docs() <= sum::SMALL_INDEX {
-        Box::new(sum::SumQuery::new(
-            clauses.into_iter().map(|(_, clause)| clause).collect(),
-        ))
+    if knowledge.stats.docs() <= sum::SMALL_INDEX {
+        Box::new(sum::SumQuery::new(clauses.collect()))
     } else {
+        let clauses = clauses.map(|clause| (Occur::Should, clause)).collect();
         Box::new(sum::Unpruned(Box::new(BooleanQuery::new(clauses))))
     }
 }

@@ -7,7 +7,8 @@
 //! positions was a third of it, and a lexicon phrase that matches nothing is no longer searched
 //! at all. The scores are to the bit the ones tantivy's `TermQuery` and `PhraseQuery` give:
 //! tests compare every word of every field and every phrase of the lexicon. A phrase that is
-//! not in the lexicon still goes through tantivy.
+//! not in the lexicon still goes through tantivy. On a small index a question whose clauses are
+//! all read is searched without a query at all ([`top`]): its lists are added up in one pass.
 //!
 //! Memory: two 4-byte numbers per (phrase, passage) pair of the searched fields, and per (word,
 //! passage) pair on indexes of at most [`super::sum::SMALL_INDEX`] passages. On 10,000
@@ -23,7 +24,7 @@ use tantivy::query::{
     Bm25StatisticsProvider, Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
 use super::stats::Statistics;
 use crate::text::FastMap;
@@ -148,6 +149,65 @@ impl Postings {
             .find(|(f, _)| *f == field)
             .and_then(|(_, clauses)| clauses.get(stems))
     }
+}
+
+/// The best `limit` passages for `clauses`, each a list read here and its boost, best first:
+/// scored as the same clauses, boosted, in a [`super::sum::SumQuery`] score them (each
+/// passage's scores added in the clauses' order), and ranked as tantivy's `TopDocs` ranks them
+/// (by score, then by document). What a small index's search costs without building queries,
+/// weights and scorers: one pass over each list. `None` for a searcher of several segments or
+/// with deleted documents, which the query handles.
+pub fn top(
+    searcher: &Searcher,
+    clauses: &[(&ClausePostings, Score)],
+    limit: usize,
+) -> Option<Vec<(Score, DocAddress)>> {
+    let [reader] = searcher.segment_readers() else {
+        return None;
+    };
+    if reader.alive_bitset().is_some() {
+        return None;
+    }
+    let segment = reader.segment_id();
+    let max_doc = reader.max_doc() as usize;
+    let mut scores: Vec<Score> = vec![0.0; max_doc];
+    let mut matched = vec![0u64; max_doc.div_ceil(64)];
+    for (postings, boost) in clauses {
+        let Some(found) = postings.segments.iter().find(|s| s.segment == segment) else {
+            continue;
+        };
+        // As `Clause::scorer` weighs it.
+        let weight = if *boost == 1.0 {
+            postings.weight
+        } else {
+            postings.weight * boost
+        };
+        for (&doc, &tf_factor) in found.docs.iter().zip(&found.tf_factors) {
+            scores[doc as usize] += weight * tf_factor;
+            matched[doc as usize / 64] |= 1 << (doc % 64);
+        }
+    }
+    let mut hits: Vec<(Score, DocId)> = Vec::new();
+    for (word, &bits) in matched.iter().enumerate() {
+        let mut bits = bits;
+        while bits != 0 {
+            let doc = word * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            hits.push((scores[doc], doc as DocId));
+        }
+    }
+    let order = |a: &(Score, DocId), b: &(Score, DocId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    let limit = limit.max(1);
+    if hits.len() > limit {
+        hits.select_nth_unstable_by(limit - 1, order);
+        hits.truncate(limit);
+    }
+    hits.sort_unstable_by(order);
+    Some(
+        hits.into_iter()
+            .map(|(score, doc)| (score, DocAddress::new(0, doc)))
+            .collect(),
+    )
 }
 
 fn figures(stats: &Statistics, field: Field, stems: &[String]) -> Figures {
@@ -593,6 +653,71 @@ mod tests {
         let theirs = PhraseQuery::new(terms.collect());
         assert!(compare(&searcher, &stats, &ours, &theirs) > 0);
         assert!(postings.clause(body, &["peel".to_string()]).is_none());
+    }
+
+    /// Searched straight from the lists, a question's clauses find the passages, in the order
+    /// and with the scores, that the same clauses summed as a query find: sets of words and
+    /// phrases of every field, boosted, and tops small enough that equal scores must be told
+    /// apart as tantivy tells them apart.
+    #[test]
+    fn the_lists_rank_and_score_as_the_summed_query() {
+        let (_dir, generation, stats) = fixtures();
+        let searcher = generation.searcher();
+        let lexicon = Lexicon::load(None).unwrap();
+        let f = &generation.fields;
+        let fields = [f.body, f.heading, f.title];
+        let postings = Postings::read(&searcher, &fields, lexicon.phrases(), &stats, true).unwrap();
+        let mut all: Vec<&Arc<ClausePostings>> = Vec::new();
+        for field in fields {
+            let words = generation.terms(field).unwrap();
+            for stem in words.keys() {
+                all.push(postings.clause(field, std::slice::from_ref(stem)).unwrap());
+            }
+            for phrase in lexicon.phrases() {
+                all.extend(postings.clause(field, phrase).filter(|p| !p.is_empty()));
+            }
+        }
+        assert!(all.len() > 500, "the fixtures have clauses: {}", all.len());
+        // A fixed sequence of picks (a linear congruential generator), the same every run.
+        let mut state: u64 = 7;
+        let mut next = |below: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % below
+        };
+        let boosts = [1.0, 0.7, 2.0, 0.5, 1.4];
+        let mut ties = 0;
+        for _ in 0..200 {
+            let picked: Vec<(&Arc<ClausePostings>, Score)> = (0..1 + next(12))
+                .map(|_| (all[next(all.len())], boosts[next(boosts.len())]))
+                .collect();
+            let clauses: Vec<(&ClausePostings, Score)> = picked
+                .iter()
+                .map(|(list, boost)| (list.as_ref(), *boost))
+                .collect();
+            let query = crate::answer::sum::SumQuery::new(
+                picked
+                    .iter()
+                    .map(|(list, boost)| {
+                        let clause = Box::new(Clause::new(Arc::clone(list)));
+                        Box::new(BoostQuery::new(clause, *boost)) as Box<dyn Query>
+                    })
+                    .collect(),
+            );
+            for limit in [1, 3, 24, 10_000] {
+                let ours = top(&searcher, &clauses, limit).unwrap();
+                let theirs = generation
+                    .search_addresses(&searcher, &query, limit, &stats)
+                    .unwrap();
+                assert_eq!(ours, theirs, "top {limit} of {} clauses", clauses.len());
+                ties += ours.windows(2).filter(|w| w[0].0 == w[1].0).count();
+            }
+        }
+        assert!(
+            ties > 0,
+            "some passages score the same, so ties are compared"
+        );
     }
 
     /// Staff's explanation of a passage's score holds the same figure as the score, for a

@@ -2,8 +2,10 @@
 //! `Should` clauses scores, without its set-up cost. For a search with a phrase among its
 //! clauses, tantivy's union fills and clears a window of 4,096 documents, which on an index of
 //! a few hundred passages costs more than the search itself; here the clauses' scorers are
-//! walked side by side instead. Used only on small indexes: on large ones tantivy's union is
-//! the faster way, without its pruning ([`Unpruned`]).
+//! walked side by side instead. Used only on small indexes, and there only when a clause was
+//! not read with the generation (a phrase outside the lexicon) or the index has several
+//! segments: otherwise [`super::postings::top`] adds up the same lists without a query. On large
+//! indexes tantivy's union is the faster way, without its pruning ([`Unpruned`]).
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
