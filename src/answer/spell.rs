@@ -90,18 +90,22 @@ impl Speller {
         best.map_or(Fix::Unknown, |(_, _, w)| Fix::Corrected(w.to_string()))
     }
 
+    /// The two known words `word` runs together, the pair whose rarer word is most frequent;
+    /// each part at least three letters long. Only the pair found is built.
     fn split(&self, word: &str) -> Option<(String, String)> {
-        let chars: Vec<char> = word.chars().collect();
-        (3..chars.len().saturating_sub(2))
-            .filter_map(|i| {
-                let (a, b): (String, String) =
-                    (chars[..i].iter().collect(), chars[i..].iter().collect());
-                let fa = *self.known.get(&a).filter(|f| **f > 0)?;
-                let fb = *self.known.get(&b).filter(|f| **f > 0)?;
+        let length = word.chars().count();
+        word.char_indices()
+            .map(|(at, _)| at)
+            .take(length.saturating_sub(2))
+            .skip(3)
+            .filter_map(|at| {
+                let (a, b) = word.split_at(at);
+                let fa = *self.known.get(a).filter(|f| **f > 0)?;
+                let fb = *self.known.get(b).filter(|f| **f > 0)?;
                 Some((fa.min(fb), a, b))
             })
             .max_by_key(|(f, _, _)| *f)
-            .map(|(_, a, b)| (a, b))
+            .map(|(_, a, b)| (a.to_string(), b.to_string()))
     }
 }
 
@@ -128,28 +132,49 @@ fn hash(chars: &[char], skip: Option<usize>) -> u64 {
 
 /// Optimal string alignment distance: insertions, deletions, substitutions, transpositions.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    if a.is_ascii() && b.is_ascii() {
+        return alignment(a.as_bytes(), b.as_bytes());
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
+    alignment(&a, &b)
+}
+
+/// The distance row by row, keeping only the three rows the recurrence reads; on the stack
+/// for words of up to 32 letters.
+fn alignment<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+    let width = b.len() + 1;
+    let mut stack = [0usize; 3 * 33];
+    let mut heap = Vec::new();
+    let rows: &mut [usize] = if 3 * width <= stack.len() {
+        &mut stack[..3 * width]
+    } else {
+        heap.resize(3 * width, 0);
+        &mut heap
+    };
+    // Row i is kept in slot i % 3.
+    for (j, cell) in rows[..width].iter_mut().enumerate() {
         *cell = j;
     }
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
+        let (current, previous, before) = (
+            (i % 3) * width,
+            ((i - 1) % 3) * width,
+            ((i + 1) % 3) * width,
+        );
+        rows[current] = i;
+        for j in 1..width {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (rows[previous + j] + 1)
+                .min(rows[current + j - 1] + 1)
+                .min(rows[previous + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
+                best = best.min(rows[before + j - 2] + 1);
             }
-            rows[i][j] = best;
+            rows[current + j] = best;
         }
     }
-    rows[a.len()][b.len()]
+    rows[(a.len() % 3) * width + b.len()]
 }
 
 #[cfg(test)]
@@ -220,5 +245,19 @@ mod tests {
     fn edit_distance_counts_a_transposition_as_one() {
         assert_eq!(edit_distance("teh", "the"), 1);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            edit_distance("ca", "abc"),
+            3,
+            "no edit of a transposed pair"
+        );
+        assert_eq!(edit_distance("", "peel"), 4);
+        assert_eq!(edit_distance("crème", "creme"), 1);
+        assert_eq!(edit_distance("rougeur", "rouguer"), 1);
+        let long = "a".repeat(40);
+        assert_eq!(
+            edit_distance(&long, &format!("{long}b")),
+            1,
+            "past the stack rows"
+        );
     }
 }
