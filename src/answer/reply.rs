@@ -331,13 +331,14 @@ fn related(analysis: &Analysis, passage: &StoredPassage, generation: &Generation
         return Vec::new();
     };
     let topics: Vec<String> = analysis.topics().map(|c| c.label.to_lowercase()).collect();
+    let mut lower = String::new();
     let mut headings: Vec<(bool, usize, &String)> = article
         .headings
         .iter()
         .enumerate()
         .filter(|(_, h)| **h != passage.heading)
         .map(|(i, h)| {
-            let lower = h.to_lowercase();
+            lowercase_into(h, &mut lower);
             (!topics.iter().any(|t| lower.contains(t.as_str())), i, h)
         })
         .collect();
@@ -349,6 +350,17 @@ fn related(analysis: &Analysis, passage: &StoredPassage, generation: &Generation
         .collect()
 }
 
+/// `text` lowercased into `out`, in the room it already has.
+fn lowercase_into(text: &str, out: &mut String) {
+    out.clear();
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&text.to_lowercase());
+    }
+}
+
 /// Questions that pick one of the topics a several-topic answer covered.
 fn narrowing<'a>(
     analysis: &Analysis,
@@ -358,7 +370,8 @@ fn narrowing<'a>(
         .primary_intent()
         .unwrap_or(intent::Intent::Definition);
     let headings: Vec<&str> = passages.map(|p| p.heading.as_str()).collect();
-    let ask = |h: &&str| match distinctive(h, &headings) {
+    let lowered: Vec<String> = headings.iter().map(|h| h.to_lowercase()).collect();
+    let ask = |h: &&str| match distinctive(h, &lowered) {
         Some(topic) => Some(intent::narrowing_question(intent, &topic)),
         None => as_question(h),
     };
@@ -377,15 +390,12 @@ const FRAMING: [&str; 8] = [
     "contouring",
 ];
 
-/// What sets a heading apart from the others in the set: its first clause less the words
-/// they all share ("Mesotherapy for reducing cellulite and …" -> "cellulite"); `None` when
-/// that leaves nothing short and telling.
-fn distinctive(heading: &str, all: &[&str]) -> Option<String> {
+/// What sets a heading apart from the others in the set (`all`, lowercased): its first clause
+/// less the words they all share ("Mesotherapy for reducing cellulite and …" -> "cellulite");
+/// `None` when that leaves nothing short and telling.
+fn distinctive(heading: &str, all: &[String]) -> Option<String> {
     let lower = heading.to_lowercase();
-    let shared = |word: &str| {
-        all.iter()
-            .all(|h| h.to_lowercase().split_whitespace().any(|w| w == word))
-    };
+    let shared = |word: &str| all.iter().all(|h| h.split_whitespace().any(|w| w == word));
     let clause = lower.split(" and ").next().unwrap_or(&lower);
     let words: Vec<&str> = clause
         .split_whitespace()
@@ -412,6 +422,20 @@ mod tests {
     }
 
     #[test]
+    fn headings_are_lowercased_as_to_lowercase_does() {
+        let mut out = "left over".to_string();
+        for text in [
+            "Mesotherapy for HAIR loss",
+            "Crème for Rosacée",
+            "ΣΟΦΟΣ",
+            "",
+        ] {
+            lowercase_into(text, &mut out);
+            assert_eq!(out, text.to_lowercase());
+        }
+    }
+
+    #[test]
     fn headings_become_questions() {
         assert_eq!(
             as_question("Does it hurt?").as_deref(),
@@ -430,7 +454,8 @@ mod tests {
             "Mesotherapy for reducing cellulite and body contouring",
             "Mesotherapy for hair loss treatment and hair restoration",
         ];
-        assert_eq!(distinctive(all[0], &all).as_deref(), Some("cellulite"));
-        assert_eq!(distinctive(all[1], &all).as_deref(), Some("hair loss"));
+        let lowered = all.map(str::to_lowercase);
+        assert_eq!(distinctive(all[0], &lowered).as_deref(), Some("cellulite"));
+        assert_eq!(distinctive(all[1], &lowered).as_deref(), Some("hair loss"));
     }
 }
