@@ -170,6 +170,8 @@ pub struct Generation {
     pub dir: PathBuf,
     /// Article slug -> its place in the manifest.
     by_slug: HashMap<String, usize>,
+    /// Each article's headings lowercased, in the manifest's order, to find topics in.
+    lowercase_headings: Vec<Vec<String>>,
 }
 
 impl Generation {
@@ -197,6 +199,11 @@ impl Generation {
             .enumerate()
             .map(|(i, a)| (a.slug.clone(), i))
             .collect();
+        let lowercase_headings = manifest
+            .articles
+            .iter()
+            .map(|a| a.headings.iter().map(|h| h.to_lowercase()).collect())
+            .collect();
         let generation = Generation {
             index,
             reader,
@@ -204,6 +211,7 @@ impl Generation {
             manifest,
             dir: dir.to_path_buf(),
             by_slug,
+            lowercase_headings,
         };
         // Touch every segment once, so a truncated file shows up now and not on a visitor's question.
         generation
@@ -300,6 +308,12 @@ impl Generation {
     pub fn summary(&self, slug: &str) -> Option<&ArticleSummary> {
         let at = *self.by_slug.get(slug)?;
         self.manifest.articles.get(at)
+    }
+
+    /// An article's section headings lowercased, in the summary's order.
+    pub fn lowercase_headings(&self, slug: &str) -> Option<&[String]> {
+        let at = *self.by_slug.get(slug)?;
+        self.lowercase_headings.get(at).map(Vec::as_slice)
     }
 
     /// Every term of a field with the number of passages holding it: for the `words` field

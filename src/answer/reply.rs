@@ -327,20 +327,20 @@ pub fn starters(articles: &[ArticleSummary]) -> Vec<String> {
 
 /// Other sections of the same article, those sharing the question's topic first.
 fn related(analysis: &Analysis, passage: &StoredPassage, generation: &Generation) -> Vec<String> {
-    let Some(article) = generation.summary(&passage.slug) else {
+    let (Some(article), Some(lowercase)) = (
+        generation.summary(&passage.slug),
+        generation.lowercase_headings(&passage.slug),
+    ) else {
         return Vec::new();
     };
     let topics: Vec<String> = analysis.topics().map(|c| c.label.to_lowercase()).collect();
-    let mut lower = String::new();
     let mut headings: Vec<(bool, usize, &String)> = article
         .headings
         .iter()
+        .zip(lowercase)
         .enumerate()
-        .filter(|(_, h)| **h != passage.heading)
-        .map(|(i, h)| {
-            lowercase_into(h, &mut lower);
-            (!topics.iter().any(|t| lower.contains(t.as_str())), i, h)
-        })
+        .filter(|(_, (h, _))| **h != passage.heading)
+        .map(|(i, (h, lower))| (!topics.iter().any(|t| lower.contains(t.as_str())), i, h))
         .collect();
     headings.sort();
     headings
@@ -348,17 +348,6 @@ fn related(analysis: &Analysis, passage: &StoredPassage, generation: &Generation
         .filter_map(|(_, _, h)| as_question(h))
         .take(3)
         .collect()
-}
-
-/// `text` lowercased into `out`, in the room it already has.
-fn lowercase_into(text: &str, out: &mut String) {
-    out.clear();
-    if text.is_ascii() {
-        out.push_str(text);
-        out.make_ascii_lowercase();
-    } else {
-        out.push_str(&text.to_lowercase());
-    }
 }
 
 /// Questions that pick one of the topics a several-topic answer covered.
@@ -419,20 +408,6 @@ mod tests {
             text_fragment(long),
             "Generally%2C%20a%20course%20of,weeks%20apart%20is%20recommended"
         );
-    }
-
-    #[test]
-    fn headings_are_lowercased_as_to_lowercase_does() {
-        let mut out = "left over".to_string();
-        for text in [
-            "Mesotherapy for HAIR loss",
-            "Crème for Rosacée",
-            "ΣΟΦΟΣ",
-            "",
-        ] {
-            lowercase_into(text, &mut out);
-            assert_eq!(out, text.to_lowercase());
-        }
     }
 
     #[test]
