@@ -271,8 +271,10 @@ fn score_passage(
 /// The question's distinct stems, numbered, so a set of them is one `u128` and a form's
 /// presence in a sentence is a mask test instead of lookups per form.
 struct QueryStems {
-    /// Stem numbers (from the passages' interner) and their bits, sorted by number.
-    ids: Vec<(u32, u8)>,
+    /// By stem number (from the passages' interner), one more than the stem's bit; 0 for a
+    /// stem the question lacks. As long as the question's highest number, past which no stem is
+    /// the question's.
+    bits: Vec<u8>,
     /// Per concept, its forms as masks.
     concepts: Vec<Vec<FormMask>>,
     /// Per concept, the bits of all its forms: a set without any of them holds none.
@@ -340,29 +342,30 @@ impl QueryStems {
             .filter_map(|c| c.forms[0].stems.first())
             .filter_map(|stem| interner.id(stem))
             .collect();
-        let mut ids: Vec<(u32, u8)> = ids.into_iter().zip(0..).collect();
-        ids.sort_unstable();
+        let mut bits = vec![0u8; ids.iter().max().map_or(0, |&id| id as usize + 1)];
+        for (bit, &id) in ids.iter().enumerate() {
+            bits[id as usize] = bit as u8 + 1;
+        }
         let any = masks
             .iter()
             .map(|forms: &Vec<FormMask>| forms.iter().fold(0, |all, f| all | f.mask))
             .collect();
         QueryStems {
-            ids,
+            bits,
             any,
             concepts: masks,
             subjects,
         }
     }
 
-    /// The bits of the question's stems that `set` holds: one merge of two sorted lists.
+    /// The bits of the question's stems that `set` holds: a lookup per stem of the set.
     fn found_in(&self, set: &Stems) -> u128 {
-        let (mut mask, mut held) = (0u128, set.ids().iter().peekable());
-        for &(id, bit) in &self.ids {
-            while held.next_if(|h| **h < id).is_some() {}
-            match held.peek() {
-                Some(h) if **h == id => mask |= 1 << bit,
-                Some(_) => {}
-                None => break,
+        let mut mask = 0u128;
+        for &id in set.ids() {
+            if let Some(&bit) = self.bits.get(id as usize)
+                && bit != 0
+            {
+                mask |= 1 << (bit - 1);
             }
         }
         mask
