@@ -1,6 +1,6 @@
 //! A driver for profilers: answers the benchmark questions over and over, on one thread or
-//! several, and prints the mean time per answer (serialised to JSON, as the chat endpoint
-//! would). Criterion's harness gets in a profile's way; this is only the answer path.
+//! several, and prints the mean time per answer (serialised to JSON as the chat endpoint
+//! serialises it). Criterion's harness gets in a profile's way; this is only the answer path.
 //!
 //! ```sh
 //! cargo build --release --example answer_loop
@@ -53,7 +53,7 @@ fn main() -> anyhow::Result<()> {
                         .map(|i| {
                             let question = &questions[(i + t * 7) % questions.len()];
                             let reply = answerer.answer(question, None);
-                            sonic_rs::to_vec(&reply).map_or(0, |json| json.len())
+                            reply.to_json().map_or(0, |json| json.len())
                         })
                         .sum::<usize>()
                 })

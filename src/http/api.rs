@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{ApiError, ApiJson, ApiQuery};
-use crate::answer::{Question, Reply};
+use crate::answer::Question;
 use crate::store::{self, Feedback, Turn};
 
 #[derive(Debug, Deserialize)]
@@ -37,7 +37,9 @@ pub async fn chat(
             .await?;
     let latency = started.elapsed();
     tracing::Span::current().record("kind", reply.kind.as_str());
-    let body = reply_json(&reply)?;
+    let body = reply
+        .to_json()
+        .map_err(|err| ApiError::Internal(err.into()))?;
     state.recorder.turn(Turn {
         at: store::now(),
         kind: reply.kind.as_str().to_string(),
@@ -53,17 +55,6 @@ pub async fn chat(
     Ok(([(header::CONTENT_TYPE, JSON)], body).into_response())
 }
 
-/// The reply as JSON. sonic-rs writes it in half the instructions serde_json takes, most of
-/// them in escaping strings; the same JSON value either way.
-fn reply_json(reply: &Reply) -> Result<Vec<u8>, ApiError> {
-    // One buffer that holds a typical reply (about a kilobyte).
-    let mut body = Vec::with_capacity(REPLY_BYTES);
-    sonic_rs::to_writer(&mut body, reply).map_err(|err| ApiError::Internal(err.into()))?;
-    Ok(body)
-}
-
-/// Room for most replies' JSON.
-const REPLY_BYTES: usize = 2048;
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 #[derive(Debug, Deserialize)]
@@ -202,7 +193,7 @@ pub async fn reindex(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answer::{Kind, Source};
+    use crate::answer::{Kind, Reply, Source};
 
     /// Whatever an article's sentences hold, the widget parses the reply back to what was
     /// said: quotes, backslashes, control and non-ASCII characters, markup.
@@ -223,7 +214,7 @@ mod tests {
             answer_id: "a_1".to_string(),
             contact: None,
         };
-        let body = reply_json(&reply).unwrap();
+        let body = reply.to_json().unwrap();
         assert!(body.iter().all(|&b| b >= 0x20), "no raw control characters");
         let parsed: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(parsed, serde_json::to_value(&reply).unwrap());
