@@ -187,7 +187,8 @@ pub fn top(
             matched[doc as usize / 64] |= 1 << (doc % 64);
         }
     }
-    let mut hits: Vec<(Score, DocId)> = Vec::new();
+    let found = matched.iter().map(|bits| bits.count_ones() as usize).sum();
+    let mut hits: Vec<(Score, DocId)> = Vec::with_capacity(found);
     for (word, &bits) in matched.iter().enumerate() {
         let mut bits = bits;
         while bits != 0 {

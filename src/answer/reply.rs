@@ -89,7 +89,12 @@ fn reply(kind: Kind, answer: String, conversation_id: String) -> Reply {
 /// A fresh answer or conversation id: 32 hex digits of a UUID v7, whose leading timestamp keeps
 /// the questions database appending to its indexes instead of dirtying a random page per record.
 pub(super) fn new_id(prefix: &str) -> String {
-    format!("{prefix}{}", uuid::Uuid::now_v7().simple())
+    let mut hex = uuid::Uuid::encode_buffer();
+    let hex = uuid::Uuid::now_v7().simple().encode_lower(&mut hex);
+    let mut id = String::with_capacity(prefix.len() + hex.len());
+    id.push_str(prefix);
+    id.push_str(hex);
+    id
 }
 
 pub fn urgent(settings: &Settings, conversation_id: String) -> Reply {
@@ -271,16 +276,24 @@ fn text_fragment(sentence: &str) -> String {
         .trim_end_matches(['.', '!', '?'])
         .split_whitespace()
         .collect();
-    let encode = |part: &[&str]| utf8_percent_encode(&part.join(" "), FRAGMENT).to_string();
-    if words.len() <= 8 {
-        encode(&words)
-    } else {
-        format!(
-            "{},{}",
-            encode(&words[..4]),
-            encode(&words[words.len() - 4..])
-        )
+    // Into one string sized for the common case, a space between words written as "%20".
+    fn encode(out: &mut String, words: &[&str]) {
+        for (i, word) in words.iter().enumerate() {
+            if i > 0 {
+                out.push_str("%20");
+            }
+            out.extend(utf8_percent_encode(word, FRAGMENT));
+        }
     }
+    let mut out = String::with_capacity(2 * sentence.len());
+    if words.len() <= 8 {
+        encode(&mut out, &words);
+    } else {
+        encode(&mut out, &words[..4]);
+        out.push(',');
+        encode(&mut out, &words[words.len() - 4..]);
+    }
+    out
 }
 
 /// A section heading as a question a visitor could ask.
