@@ -15,11 +15,12 @@ pub mod safety;
 pub mod spell;
 mod stats;
 mod sum;
+mod tally;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{Bm25Weight, BoostQuery, EnableScoring, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Term};
 
@@ -294,9 +295,10 @@ struct Planned<'a> {
     postings: Option<&'a Arc<ClausePostings>>,
 }
 
-/// The best `limit` passages for the question's concepts, best first. On a small index whose
-/// clauses were all read with the generation, straight from those lists ([`postings::top`]),
-/// which ranks and scores as the query does; otherwise with the query.
+/// The best `limit` passages for the question's concepts, best first, ranked and scored as a
+/// union of the clauses would rank and score them. On a large index a clause at a time
+/// ([`tally`]); on a small one whose clauses were all read with the generation, straight from
+/// those lists ([`postings::top`]); otherwise with the summed query.
 fn top_addresses(
     knowledge: &Knowledge,
     searcher: &tantivy::Searcher,
@@ -304,19 +306,57 @@ fn top_addresses(
     limit: usize,
 ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
     let planned = plan(knowledge, analysis);
-    if knowledge.stats.docs() <= sum::SMALL_INDEX {
-        let lists: Option<Vec<_>> = planned
-            .iter()
-            .map(|p| p.postings.map(|list| (list.as_ref(), p.boost)))
-            .collect();
-        if let Some(top) = lists.and_then(|lists| postings::top(searcher, &lists, limit)) {
-            return Ok(top);
-        }
+    if knowledge.stats.docs() > sum::SMALL_INDEX {
+        let parts = parts(knowledge, searcher, &planned)?;
+        return tally::top(searcher, &parts, limit);
     }
-    let query = build_query(knowledge, &planned);
+    let lists: Option<Vec<_>> = planned
+        .iter()
+        .map(|p| p.postings.map(|list| (list.as_ref(), p.boost)))
+        .collect();
+    if let Some(top) = lists.and_then(|lists| postings::top(searcher, &lists, limit)) {
+        return Ok(top);
+    }
+    let query = build_query(&planned);
     knowledge
         .generation
         .search_addresses(searcher, query.as_ref(), limit, &knowledge.stats)
+}
+
+/// The planned clauses as [`tally`] walks them, weighed as their queries would be.
+fn parts<'a>(
+    knowledge: &Knowledge,
+    searcher: &tantivy::Searcher,
+    planned: &[Planned<'a>],
+) -> tantivy::Result<Vec<tally::Part<'a>>> {
+    let stats = &knowledge.stats;
+    planned
+        .iter()
+        .map(|p| {
+            Ok(match p.postings {
+                Some(postings) => tally::Part::Listed {
+                    postings,
+                    boost: p.boost,
+                },
+                None if p.stems.len() == 1 => {
+                    let term = Term::from_field_text(p.field, &p.stems[0]);
+                    let weight = Bm25Weight::for_terms(stats, std::slice::from_ref(&term))?
+                        .boost_by(p.boost);
+                    tally::Part::Word { term, weight }
+                }
+                None => {
+                    let terms = p
+                        .stems
+                        .iter()
+                        .map(|s| Term::from_field_text(p.field, s))
+                        .collect();
+                    let query = BoostQuery::new(Box::new(PhraseQuery::new(terms)), p.boost);
+                    let scoring = EnableScoring::enabled_from_statistics_provider(stats, searcher);
+                    tally::Part::Other(query.weight(scoring)?)
+                }
+            })
+        })
+        .collect()
 }
 
 /// The clauses of a question's search. Each way of saying each concept may match body,
@@ -375,9 +415,9 @@ fn plan<'a>(knowledge: &'a Knowledge, analysis: &'a Analysis) -> Vec<Planned<'a>
     planned
 }
 
-/// The planned clauses as a query built in code: never tantivy's query syntax, so any visitor
-/// text is safe.
-fn build_query(knowledge: &Knowledge, planned: &[Planned]) -> Box<dyn Query> {
+/// The planned clauses of a small index's search as a query built in code (never tantivy's
+/// query syntax, so any visitor text is safe), for when some clause was not read.
+fn build_query(planned: &[Planned]) -> Box<dyn Query> {
     let clauses = planned.iter().map(|p| {
         let query: Box<dyn Query> = match p.postings {
             Some(postings) => Box::new(Clause::new(postings.clone())),
@@ -396,13 +436,7 @@ fn build_query(knowledge: &Knowledge, planned: &[Planned]) -> Box<dyn Query> {
         };
         Box::new(BoostQuery::new(query, p.boost)) as Box<dyn Query>
     });
-    // The same scores either way: the sum of the matching clauses'.
-    if knowledge.stats.docs() <= sum::SMALL_INDEX {
-        Box::new(sum::SumQuery::new(clauses.collect()))
-    } else {
-        let clauses = clauses.map(|clause| (Occur::Should, clause)).collect();
-        Box::new(sum::Unpruned(Box::new(BooleanQuery::new(clauses))))
-    }
+    Box::new(sum::SumQuery::new(clauses.collect()))
 }
 
 /// Which ways of saying a concept go into the search (all of them still count when sentences

@@ -57,6 +57,28 @@ impl ClausePostings {
     pub fn is_empty(&self) -> bool {
         self.segments.is_empty()
     }
+
+    /// Calls `found` with each passage of the segment that holds it, in order, and what it
+    /// scores there boosted by `boost`, as [`Clause`] scores it.
+    pub fn for_each_in(
+        &self,
+        segment: SegmentId,
+        boost: Score,
+        mut found: impl FnMut(DocId, Score),
+    ) {
+        let Some(occurrences) = self.segments.iter().find(|s| s.segment == segment) else {
+            return;
+        };
+        // As `Clause::scorer` weighs it.
+        let weight = if boost == 1.0 {
+            self.weight
+        } else {
+            self.weight * boost
+        };
+        for (&doc, &tf_factor) in occurrences.docs.iter().zip(&occurrences.tf_factors) {
+            found(doc, weight * tf_factor);
+        }
+    }
 }
 
 /// Where a word or phrase occurs in one segment.
@@ -168,24 +190,14 @@ pub fn top(
     if reader.alive_bitset().is_some() {
         return None;
     }
-    let segment = reader.segment_id();
     let max_doc = reader.max_doc() as usize;
     let mut scores: Vec<Score> = vec![0.0; max_doc];
     let mut matched = vec![0u64; max_doc.div_ceil(64)];
     for (postings, boost) in clauses {
-        let Some(found) = postings.segments.iter().find(|s| s.segment == segment) else {
-            continue;
-        };
-        // As `Clause::scorer` weighs it.
-        let weight = if *boost == 1.0 {
-            postings.weight
-        } else {
-            postings.weight * boost
-        };
-        for (&doc, &tf_factor) in found.docs.iter().zip(&found.tf_factors) {
-            scores[doc as usize] += weight * tf_factor;
+        postings.for_each_in(reader.segment_id(), *boost, |doc, score| {
+            scores[doc as usize] += score;
             matched[doc as usize / 64] |= 1 << (doc % 64);
-        }
+        });
     }
     let found = matched.iter().map(|bits| bits.count_ones() as usize).sum();
     let mut hits: Vec<(Score, DocId)> = Vec::with_capacity(found);

@@ -4,8 +4,8 @@
 //! a few hundred passages costs more than the search itself; here the clauses' scorers are
 //! walked side by side instead. Used only on small indexes, and there only when a clause was
 //! not read with the generation (a phrase outside the lexicon) or the index has several
-//! segments: otherwise [`super::postings::top`] adds up the same lists without a query. On large
-//! indexes tantivy's union is the faster way, without its pruning ([`Unpruned`]).
+//! segments: otherwise [`super::postings::top`] adds up the same lists without a query. Large
+//! indexes are searched a clause at a time ([`super::tally`]).
 
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
@@ -150,48 +150,6 @@ impl Scorer for SumScorer {
     }
 }
 
-/// A query's plain union on a large index: every passage any clause matches is scored, as
-/// tantivy does for a union with a phrase among its clauses. For one whose clauses are all
-/// single words tantivy prunes with block-WAND instead, which on this service's questions (a
-/// dozen concepts, each in several wordings and fields, for a top of 24) costs more than it
-/// saves: 7% more instructions per answer on 10,000 generated articles, and about 10% more
-/// time. The same passages and scores either way.
-#[derive(Debug)]
-pub struct Unpruned(pub Box<dyn Query>);
-
-impl Clone for Unpruned {
-    fn clone(&self) -> Unpruned {
-        Unpruned(self.0.box_clone())
-    }
-}
-
-impl Query for Unpruned {
-    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(UnprunedWeight(self.0.weight(scoring)?)))
-    }
-
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
-        self.0.query_terms(visitor);
-    }
-}
-
-/// The query's own weight, but for `for_each_pruning`: the trait's, which walks the scorer.
-struct UnprunedWeight(Box<dyn Weight>);
-
-impl Weight for UnprunedWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        self.0.scorer(reader, boost)
-    }
-
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        self.0.explain(reader, doc)
-    }
-
-    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
-        self.0.count(reader)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -253,46 +211,5 @@ mod tests {
         let (score, address) = ours[0];
         let explained = summed.explain(&searcher, address).unwrap();
         assert!((explained.value() - score).abs() < 1e-4, "{explained:?}");
-    }
-
-    /// Without block-WAND, a union of single words still ranks passages as tantivy's pruned
-    /// union does, however few are asked for.
-    #[test]
-    fn an_unpruned_union_ranks_as_the_pruned_one() {
-        let (_dir, generation) = fixtures();
-        let searcher = generation.searcher();
-        let f = &generation.fields;
-        let clauses = || -> Vec<(Occur, Box<dyn Query>)> {
-            [
-                (f.body, "session", 1.0),
-                (f.body, "skin", 0.7),
-                (f.heading, "peel", 2.0),
-                (f.body, "treatment", 1.0),
-            ]
-            .into_iter()
-            .map(|(field, stem, boost)| {
-                let query: Box<dyn Query> = Box::new(BoostQuery::new(term(field, stem), boost));
-                (Occur::Should, query)
-            })
-            .collect()
-        };
-        let unpruned = Unpruned(Box::new(BooleanQuery::new(clauses())));
-        let pruned = BooleanQuery::new(clauses());
-        for limit in [1, 3, 10, 100] {
-            let ours = generation
-                .search_addresses(&searcher, &unpruned, limit, &searcher)
-                .unwrap();
-            let theirs = generation
-                .search_addresses(&searcher, &pruned, limit, &searcher)
-                .unwrap();
-            assert!(!ours.is_empty());
-            let addresses = |hits: &[(f32, tantivy::DocAddress)]| -> Vec<_> {
-                hits.iter().map(|(_, address)| *address).collect()
-            };
-            assert_eq!(addresses(&ours), addresses(&theirs), "top {limit}");
-            for ((a, _), (b, _)) in ours.iter().zip(&theirs) {
-                assert!((a - b).abs() < 1e-5, "{a} against {b}");
-            }
-        }
     }
 }
