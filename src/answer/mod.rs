@@ -295,6 +295,16 @@ struct Planned<'a> {
     postings: Option<&'a Arc<ClausePostings>>,
 }
 
+impl Planned<'_> {
+    /// Its stems as terms of its field.
+    fn terms(&self) -> Vec<Term> {
+        self.stems
+            .iter()
+            .map(|s| Term::from_field_text(self.field, s))
+            .collect()
+    }
+}
+
 /// The best `limit` passages for the question's concepts, best first, ranked and scored as a
 /// union of the clauses would rank and score them. On a large index a clause at a time
 /// ([`tally`]); on a small one whose clauses were all read with the generation, straight from
@@ -345,12 +355,7 @@ fn parts<'a>(
                     tally::Part::Word { term, weight }
                 }
                 None => {
-                    let terms = p
-                        .stems
-                        .iter()
-                        .map(|s| Term::from_field_text(p.field, s))
-                        .collect();
-                    let query = BoostQuery::new(Box::new(PhraseQuery::new(terms)), p.boost);
+                    let query = BoostQuery::new(Box::new(PhraseQuery::new(p.terms())), p.boost);
                     let scoring = EnableScoring::enabled_from_statistics_provider(stats, searcher);
                     tally::Part::Other(query.weight(scoring)?)
                 }
@@ -425,14 +430,7 @@ fn build_query(planned: &[Planned]) -> Box<dyn Query> {
                 let term = Term::from_field_text(p.field, &p.stems[0]);
                 Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
             }
-            None => {
-                let terms = p
-                    .stems
-                    .iter()
-                    .map(|s| Term::from_field_text(p.field, s))
-                    .collect();
-                Box::new(PhraseQuery::new(terms))
-            }
+            None => Box::new(PhraseQuery::new(p.terms())),
         };
         Box::new(BoostQuery::new(query, p.boost)) as Box<dyn Query>
     });

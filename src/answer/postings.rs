@@ -579,6 +579,21 @@ mod tests {
         (dir, generation, stats)
     }
 
+    /// The fixtures with the lexicon's phrases (and, with `words`, every word) of the three
+    /// searched fields read.
+    fn read_fixtures(
+        words: bool,
+    ) -> (tempfile::TempDir, Generation, Statistics, Lexicon, Postings) {
+        let (dir, generation, stats) = fixtures();
+        let lexicon = Lexicon::load(None).unwrap();
+        let f = &generation.fields;
+        let fields = [f.body, f.heading, f.title];
+        let searcher = generation.searcher();
+        let postings =
+            Postings::read(&searcher, &fields, lexicon.phrases(), &stats, words).unwrap();
+        (dir, generation, stats, lexicon, postings)
+    }
+
     /// Ranks and scores with ours and with tantivy's own query, boosted three ways; returns the
     /// passages compared.
     fn compare(
@@ -608,12 +623,10 @@ mod tests {
     /// exactly as tantivy's own queries do, so answers and staff's rankings are unchanged.
     #[test]
     fn every_word_and_phrase_scores_every_passage_as_tantivy_does() {
-        let (_dir, generation, stats) = fixtures();
+        let (_dir, generation, stats, lexicon, postings) = read_fixtures(true);
         let searcher = generation.searcher();
-        let lexicon = Lexicon::load(None).unwrap();
         let f = &generation.fields;
         let fields = [f.body, f.heading, f.title];
-        let postings = Postings::read(&searcher, &fields, lexicon.phrases(), &stats, true).unwrap();
         let (mut words, mut phrases) = (0, 0);
         for field in fields {
             for stem in generation.terms(field).unwrap().keys() {
@@ -674,12 +687,10 @@ mod tests {
     /// apart as tantivy tells them apart.
     #[test]
     fn the_lists_rank_and_score_as_the_summed_query() {
-        let (_dir, generation, stats) = fixtures();
+        let (_dir, generation, stats, lexicon, postings) = read_fixtures(true);
         let searcher = generation.searcher();
-        let lexicon = Lexicon::load(None).unwrap();
         let f = &generation.fields;
         let fields = [f.body, f.heading, f.title];
-        let postings = Postings::read(&searcher, &fields, lexicon.phrases(), &stats, true).unwrap();
         let mut all: Vec<&Arc<ClausePostings>> = Vec::new();
         for field in fields {
             let words = generation.terms(field).unwrap();
