@@ -14,14 +14,13 @@ mod reply;
 pub mod safety;
 pub mod spell;
 mod stats;
-mod sum;
 mod tally;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use tantivy::query::{Bm25Weight, BoostQuery, EnableScoring, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::query::{Bm25Weight, BoostQuery, EnableScoring, PhraseQuery, Query};
+use tantivy::schema::Field;
 use tantivy::{DocAddress, Term};
 
 use crate::index::{Generation, IndexHandle};
@@ -30,7 +29,7 @@ use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
 use passages::PassageCache;
-use postings::{Clause, ClausePostings, Postings};
+use postings::{ClausePostings, Postings};
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Source};
 use spell::Speller;
@@ -246,7 +245,7 @@ impl Knowledge {
             &[f.body, f.heading, f.title],
             lexicon.phrases(),
             &stats,
-            stats.docs() <= sum::SMALL_INDEX,
+            stats.docs() <= postings::SMALL_INDEX,
         )?;
         Ok(Knowledge {
             generation,
@@ -305,10 +304,8 @@ impl Planned<'_> {
     }
 }
 
-/// The best `limit` passages for the question's concepts, best first, ranked and scored as a
-/// union of the clauses would rank and score them. On a large index a clause at a time
-/// ([`tally`]); on a small one whose clauses were all read with the generation, straight from
-/// those lists ([`postings::top`]); otherwise with the summed query.
+/// The best `limit` passages for the question's concepts, best first, ranked and scored as
+/// tantivy's union of the clauses would rank and score them, a clause at a time ([`tally`]).
 fn top_addresses(
     knowledge: &Knowledge,
     searcher: &tantivy::Searcher,
@@ -316,21 +313,8 @@ fn top_addresses(
     limit: usize,
 ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
     let planned = plan(knowledge, analysis);
-    if knowledge.stats.docs() > sum::SMALL_INDEX {
-        let parts = parts(knowledge, searcher, &planned)?;
-        return tally::top(searcher, &parts, limit);
-    }
-    let lists: Option<Vec<_>> = planned
-        .iter()
-        .map(|p| p.postings.map(|list| (list.as_ref(), p.boost)))
-        .collect();
-    if let Some(top) = lists.and_then(|lists| postings::top(searcher, &lists, limit)) {
-        return Ok(top);
-    }
-    let query = build_query(&planned);
-    knowledge
-        .generation
-        .search_addresses(searcher, query.as_ref(), limit, &knowledge.stats)
+    let parts = parts(knowledge, searcher, &planned)?;
+    tally::top(searcher, &parts, limit)
 }
 
 /// The planned clauses as [`tally`] walks them, weighed as their queries would be.
@@ -418,23 +402,6 @@ fn plan<'a>(knowledge: &'a Knowledge, analysis: &'a Analysis) -> Vec<Planned<'a>
         }
     }
     planned
-}
-
-/// The planned clauses of a small index's search as a query built in code (never tantivy's
-/// query syntax, so any visitor text is safe), for when some clause was not read.
-fn build_query(planned: &[Planned]) -> Box<dyn Query> {
-    let clauses = planned.iter().map(|p| {
-        let query: Box<dyn Query> = match p.postings {
-            Some(postings) => Box::new(Clause::new(postings.clone())),
-            None if p.stems.len() == 1 => {
-                let term = Term::from_field_text(p.field, &p.stems[0]);
-                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-            }
-            None => Box::new(PhraseQuery::new(p.terms())),
-        };
-        Box::new(BoostQuery::new(query, p.boost)) as Box<dyn Query>
-    });
-    Box::new(sum::SumQuery::new(clauses.collect()))
 }
 
 /// Which ways of saying a concept go into the search (all of them still count when sentences

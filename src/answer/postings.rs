@@ -7,24 +7,20 @@
 //! positions was a third of it, and a lexicon phrase that matches nothing is no longer searched
 //! at all. The scores are to the bit the ones tantivy's `TermQuery` and `PhraseQuery` give:
 //! tests compare every word of every field and every phrase of the lexicon. A phrase that is
-//! not in the lexicon still goes through tantivy. On a small index a question whose clauses are
-//! all read is searched without a query at all ([`top`]): its lists are added up in one pass.
+//! not in the lexicon still goes through tantivy.
 //!
 //! Memory: two 4-byte numbers per (phrase, passage) pair of the searched fields, and per (word,
-//! passage) pair on indexes of at most [`super::sum::SMALL_INDEX`] passages. On 10,000
-//! generated articles (310,000 passages) the phrases took 6 MB more, and loading a generation
-//! 0.7 billion more instructions (healthy in 0.67 s against 0.64 s, in one run).
+//! passage) pair on indexes of at most [`SMALL_INDEX`] passages. On 10,000 generated articles
+//! (310,000 passages) the phrases took 6 MB more, and loading a generation 0.7 billion more
+//! instructions (healthy in 0.67 s against 0.64 s, in one run).
 
 use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::SegmentId;
 use tantivy::postings::{Postings as _, SegmentPostings};
-use tantivy::query::{
-    Bm25StatisticsProvider, Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weight,
-};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
 use super::stats::Statistics;
 use crate::text::FastMap;
@@ -32,6 +28,10 @@ use crate::text::FastMap;
 /// BM25's constants, as tantivy fixes them.
 const K1: Score = 1.2;
 const B: Score = 0.75;
+
+/// Indexes of at most this many passages have every word of the searched fields read too: a
+/// few megabytes at most, and walking a list costs less than opening a word's postings.
+pub const SMALL_INDEX: u64 = 4096;
 
 /// The searched fields' postings, by field and then by stems (one for a word).
 pub struct Postings {
@@ -43,9 +43,6 @@ type Clauses = FastMap<Box<[String]>, Arc<ClausePostings>>;
 
 /// One word or phrase of one field: where it occurs and what each occurrence scores.
 pub struct ClausePostings {
-    terms: Box<[Term]>,
-    /// What its idf and length normalisation were computed from, for explanations.
-    figures: Figures,
     /// `idf * (1 + k1)`, the idf summed over a phrase's words: the factor common to all
     /// passages.
     weight: Score,
@@ -59,7 +56,8 @@ impl ClausePostings {
     }
 
     /// Calls `found` with each passage of the segment that holds it, in order, and what it
-    /// scores there boosted by `boost`, as [`Clause`] scores it.
+    /// scores there boosted by `boost`, as tantivy's `TermQuery` or `PhraseQuery` of the same
+    /// words would, boosted.
     pub fn for_each_in(
         &self,
         segment: SegmentId,
@@ -69,7 +67,7 @@ impl ClausePostings {
         let Some(occurrences) = self.segments.iter().find(|s| s.segment == segment) else {
             return;
         };
-        // As `Clause::scorer` weighs it.
+        // As `Bm25Weight::boost_by` weighs it.
         let weight = if boost == 1.0 {
             self.weight
         } else {
@@ -89,14 +87,6 @@ struct Occurrences {
     /// Per passage, with `freq` the occurrences in it: `freq / (freq + k1 * (1 - b + b * dl /
     /// avgdl))`.
     tf_factors: Box<[Score]>,
-}
-
-/// The statistics one clause was weighed with.
-struct Figures {
-    docs: u64,
-    tokens: u64,
-    /// The clause's words' passage counts, in its order.
-    doc_freqs: Box<[u64]>,
 }
 
 /// One field's length normalisation: `k1 * (1 - b + b * dl / avgdl)` for each of tantivy's 256
@@ -173,74 +163,14 @@ impl Postings {
     }
 }
 
-/// The best `limit` passages for `clauses`, each a list read here and its boost, best first:
-/// scored as the same clauses, boosted, in a [`super::sum::SumQuery`] score them (each
-/// passage's scores added in the clauses' order), and ranked as tantivy's `TopDocs` ranks them
-/// (by score, then by document). What a small index's search costs without building queries,
-/// weights and scorers: one pass over each list. `None` for a searcher of several segments or
-/// with deleted documents, which the query handles.
-pub fn top(
-    searcher: &Searcher,
-    clauses: &[(&ClausePostings, Score)],
-    limit: usize,
-) -> Option<Vec<(Score, DocAddress)>> {
-    let [reader] = searcher.segment_readers() else {
-        return None;
-    };
-    if reader.alive_bitset().is_some() {
-        return None;
-    }
-    let max_doc = reader.max_doc() as usize;
-    let mut scores: Vec<Score> = vec![0.0; max_doc];
-    let mut matched = vec![0u64; max_doc.div_ceil(64)];
-    for (postings, boost) in clauses {
-        postings.for_each_in(reader.segment_id(), *boost, |doc, score| {
-            scores[doc as usize] += score;
-            matched[doc as usize / 64] |= 1 << (doc % 64);
-        });
-    }
-    let found = matched.iter().map(|bits| bits.count_ones() as usize).sum();
-    let mut hits: Vec<(Score, DocId)> = Vec::with_capacity(found);
-    for (word, &bits) in matched.iter().enumerate() {
-        let mut bits = bits;
-        while bits != 0 {
-            let doc = word * 64 + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            hits.push((scores[doc], doc as DocId));
-        }
-    }
-    let order = |a: &(Score, DocId), b: &(Score, DocId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-    let limit = limit.max(1);
-    if hits.len() > limit {
-        hits.select_nth_unstable_by(limit - 1, order);
-        hits.truncate(limit);
-    }
-    hits.sort_unstable_by(order);
-    Some(
-        hits.into_iter()
-            .map(|(score, doc)| (score, DocAddress::new(0, doc)))
-            .collect(),
-    )
-}
-
-fn figures(stats: &Statistics, field: Field, stems: &[String]) -> Figures {
-    let docs = stats.docs();
-    Figures {
-        docs,
-        tokens: stats.field_tokens(field),
-        doc_freqs: stems
-            .iter()
-            .map(|s| stats.field_doc_freq(field, s).min(docs))
-            .collect(),
-    }
-}
-
 /// BM25's inverse document frequency, `ln(1 + (N - n + 0.5) / (n + 0.5))`, summed over a
-/// phrase's words in order as tantivy sums it.
-fn weight(figures: &Figures) -> Score {
+/// phrase's words in order as tantivy sums it, times `1 + k1`.
+fn weight(stats: &Statistics, field: Field, stems: &[String]) -> Score {
+    let docs = stats.docs();
     let mut idf: Score = 0.0;
-    for &doc_freq in &figures.doc_freqs {
-        let x = ((figures.docs - doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
+    for stem in stems {
+        let doc_freq = stats.field_doc_freq(field, stem).min(docs);
+        let x = ((docs - doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
         idf += (1.0 + x).ln();
     }
     idf * (1.0 + K1)
@@ -286,11 +216,8 @@ fn read_words(
         .into_iter()
         .map(|(stem, segments)| {
             let stems: Box<[String]> = Box::new([stem]);
-            let figures = figures(stats, field, &stems);
             let clause = ClausePostings {
-                terms: Box::new([Term::from_field_text(field, &stems[0])]),
-                weight: weight(&figures),
-                figures,
+                weight: weight(stats, field, &stems),
                 segments: segments.into(),
             };
             (stems, Arc::new(clause))
@@ -327,11 +254,8 @@ fn read_phrase(
             });
         }
     }
-    let figures = figures(stats, field, stems);
     Ok(ClausePostings {
-        terms,
-        weight: weight(&figures),
-        figures,
+        weight: weight(stats, field, stems),
         segments: segments.into(),
     })
 }
@@ -377,186 +301,87 @@ fn for_each_phrase_doc(
     Ok(())
 }
 
-/// A clause scored from [`Postings`]: what a `TermQuery` with frequencies, or a `PhraseQuery`,
-/// of the same words scores.
-#[derive(Clone)]
-pub struct Clause {
-    postings: Arc<ClausePostings>,
-}
+/// The lists as tantivy queries, for tests to search them with tantivy's collectors and compare
+/// them with tantivy's own `TermQuery` and `PhraseQuery`.
+#[cfg(test)]
+pub mod query {
+    use std::sync::Arc;
 
-impl Clause {
-    pub fn new(postings: Arc<ClausePostings>) -> Clause {
-        Clause { postings }
-    }
-}
+    use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+    use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
-impl std::fmt::Debug for Clause {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Clause({:?})", self.postings.terms)
-    }
-}
+    use super::ClausePostings;
 
-impl Query for Clause {
-    /// Scores with the generation's statistics, whatever `scoring` holds: the postings were
-    /// weighed with them when they were read.
-    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(self.clone()))
+    /// A word or phrase scored from its list, boosted as tantivy boosts a clause.
+    #[derive(Clone)]
+    pub struct Clause {
+        postings: Arc<ClausePostings>,
     }
 
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        let phrase = self.postings.terms.len() > 1;
-        for term in &self.postings.terms {
-            visitor(term, phrase);
+    impl Clause {
+        pub fn new(postings: Arc<ClausePostings>) -> Clause {
+            Clause { postings }
         }
     }
-}
 
-impl Weight for Clause {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let segment = reader.segment_id();
-        let Some(at) = self
-            .postings
-            .segments
-            .iter()
-            .position(|s| s.segment == segment)
-        else {
-            return Ok(Box::new(tantivy::query::EmptyScorer));
-        };
-        // As `Bm25Weight::boost_by` does.
-        let weight = if boost == 1.0 {
-            self.postings.weight
-        } else {
-            self.postings.weight * boost
-        };
-        Ok(Box::new(ClauseScorer::new(
-            self.postings.clone(),
-            at,
-            weight,
-        )))
-    }
-
-    /// Explained as tantivy explains a BM25 score, from the segment's own postings.
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let p = &self.postings;
-        let freq = freq_in(reader, &p.terms, doc)?;
-        if freq == 0 {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} does not hold {:?}",
-                p.terms
-            )));
+    impl std::fmt::Debug for Clause {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Clause(weight {})", self.postings.weight)
         }
-        let fieldnorm_id = reader
-            .get_fieldnorms_reader(p.terms[0].field())?
-            .fieldnorm_id(doc);
-        let mut explanation =
-            Bm25Weight::for_terms(p.as_ref(), &p.terms)?.explain(fieldnorm_id, freq);
-        explanation.add_context(format!("Terms={:?}", p.terms));
-        Ok(explanation)
     }
-}
 
-/// How many times the segment's document `doc` holds a word or phrase; 0 when it does not.
-fn freq_in(reader: &SegmentReader, terms: &[Term], doc: DocId) -> tantivy::Result<u32> {
-    if let [term] = terms {
-        let postings = reader
-            .inverted_index(term.field())?
-            .read_postings(term, IndexRecordOption::WithFreqs)?;
-        if let Some(mut p) = postings
-            && p.doc() <= doc
-            && p.seek(doc) == doc
-        {
-            return Ok(p.term_freq());
+    impl Query for Clause {
+        fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+            Ok(Box::new(self.clone()))
         }
-        return Ok(0);
     }
-    let mut freq = 0;
-    for_each_phrase_doc(reader, terms, |d, f| {
-        if d == doc {
-            freq = f;
+
+    impl Weight for Clause {
+        fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+            let mut found = Vec::new();
+            self.postings
+                .for_each_in(reader.segment_id(), boost, |doc, score| {
+                    found.push((doc, score))
+                });
+            Ok(Box::new(Listed { found, at: 0 }))
         }
-    })?;
-    Ok(freq)
-}
 
-/// The statistics the clause was weighed with, for tantivy's own explanation of its weight.
-impl Bm25StatisticsProvider for ClausePostings {
-    fn total_num_tokens(&self, _field: Field) -> tantivy::Result<u64> {
-        Ok(self.figures.tokens)
-    }
-
-    fn total_num_docs(&self) -> tantivy::Result<u64> {
-        Ok(self.figures.docs)
-    }
-
-    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        let at = self.terms.iter().position(|t| t == term);
-        Ok(at.map_or(0, |i| self.figures.doc_freqs[i]))
-    }
-}
-
-struct ClauseScorer {
-    postings: Arc<ClausePostings>,
-    segment: usize,
-    at: usize,
-    /// The document at `at`, or `TERMINATED` past the end.
-    doc: DocId,
-    weight: Score,
-}
-
-impl ClauseScorer {
-    fn new(postings: Arc<ClausePostings>, segment: usize, weight: Score) -> ClauseScorer {
-        let mut scorer = ClauseScorer {
-            postings,
-            segment,
-            at: 0,
-            doc: TERMINATED,
-            weight,
-        };
-        scorer.doc = scorer.doc_at();
-        scorer
-    }
-
-    fn occurrences(&self) -> &Occurrences {
-        &self.postings.segments[self.segment]
-    }
-
-    fn doc_at(&self) -> DocId {
-        self.occurrences()
-            .docs
-            .get(self.at)
-            .copied()
-            .unwrap_or(TERMINATED)
-    }
-}
-
-impl DocSet for ClauseScorer {
-    fn advance(&mut self) -> DocId {
-        if self.doc != TERMINATED {
-            self.at += 1;
-            self.doc = self.doc_at();
+        fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+            let mut scorer = self.scorer(reader, 1.0)?;
+            if scorer.doc() > doc || scorer.seek(doc) != doc {
+                return Err(tantivy::TantivyError::InvalidArgument(format!(
+                    "document {doc} does not hold it"
+                )));
+            }
+            Ok(Explanation::new("listed", scorer.score()))
         }
-        self.doc
     }
 
-    fn seek(&mut self, target: DocId) -> DocId {
-        let docs = &self.occurrences().docs;
-        self.at += docs[self.at..].partition_point(|&d| d < target);
-        self.doc = self.doc_at();
-        self.doc
+    /// One segment's passages and scores, walked in order.
+    struct Listed {
+        found: Vec<(DocId, Score)>,
+        at: usize,
     }
 
-    fn doc(&self) -> DocId {
-        self.doc
+    impl DocSet for Listed {
+        fn advance(&mut self) -> DocId {
+            self.at = (self.at + 1).min(self.found.len());
+            self.doc()
+        }
+
+        fn doc(&self) -> DocId {
+            self.found.get(self.at).map_or(TERMINATED, |(doc, _)| *doc)
+        }
+
+        fn size_hint(&self) -> u32 {
+            self.found.len() as u32
+        }
     }
 
-    fn size_hint(&self) -> u32 {
-        self.occurrences().docs.len() as u32
-    }
-}
-
-impl Scorer for ClauseScorer {
-    fn score(&mut self) -> Score {
-        self.weight * self.occurrences().tf_factors[self.at]
+    impl Scorer for Listed {
+        fn score(&mut self) -> Score {
+            self.found[self.at].1
+        }
     }
 }
 
@@ -565,8 +390,9 @@ mod tests {
     use std::path::Path;
 
     use tantivy::collector::TopDocs;
-    use tantivy::query::{BoostQuery, PhraseQuery, TermQuery};
+    use tantivy::query::{BoostQuery, PhraseQuery, Query, TermQuery};
 
+    use super::query::Clause;
     use super::*;
     use crate::answer::Lexicon;
     use crate::index::Generation;
@@ -681,70 +507,7 @@ mod tests {
         assert!(postings.clause(body, &["peel".to_string()]).is_none());
     }
 
-    /// Searched straight from the lists, a question's clauses find the passages, in the order
-    /// and with the scores, that the same clauses summed as a query find: sets of words and
-    /// phrases of every field, boosted, and tops small enough that equal scores must be told
-    /// apart as tantivy tells them apart.
-    #[test]
-    fn the_lists_rank_and_score_as_the_summed_query() {
-        let (_dir, generation, stats, lexicon, postings) = read_fixtures(true);
-        let searcher = generation.searcher();
-        let f = &generation.fields;
-        let fields = [f.body, f.heading, f.title];
-        let mut all: Vec<&Arc<ClausePostings>> = Vec::new();
-        for field in fields {
-            let words = generation.terms(field).unwrap();
-            for stem in words.keys() {
-                all.push(postings.clause(field, std::slice::from_ref(stem)).unwrap());
-            }
-            for phrase in lexicon.phrases() {
-                all.extend(postings.clause(field, phrase).filter(|p| !p.is_empty()));
-            }
-        }
-        assert!(all.len() > 500, "the fixtures have clauses: {}", all.len());
-        // A fixed sequence of picks (a linear congruential generator), the same every run.
-        let mut state: u64 = 7;
-        let mut next = |below: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % below
-        };
-        let boosts = [1.0, 0.7, 2.0, 0.5, 1.4];
-        let mut ties = 0;
-        for _ in 0..200 {
-            let picked: Vec<(&Arc<ClausePostings>, Score)> = (0..1 + next(12))
-                .map(|_| (all[next(all.len())], boosts[next(boosts.len())]))
-                .collect();
-            let clauses: Vec<(&ClausePostings, Score)> = picked
-                .iter()
-                .map(|(list, boost)| (list.as_ref(), *boost))
-                .collect();
-            let query = crate::answer::sum::SumQuery::new(
-                picked
-                    .iter()
-                    .map(|(list, boost)| {
-                        let clause = Box::new(Clause::new(Arc::clone(list)));
-                        Box::new(BoostQuery::new(clause, *boost)) as Box<dyn Query>
-                    })
-                    .collect(),
-            );
-            for limit in [1, 3, 24, 10_000] {
-                let ours = top(&searcher, &clauses, limit).unwrap();
-                let theirs = generation
-                    .search_addresses(&searcher, &query, limit, &stats)
-                    .unwrap();
-                assert_eq!(ours, theirs, "top {limit} of {} clauses", clauses.len());
-                ties += ours.windows(2).filter(|w| w[0].0 == w[1].0).count();
-            }
-        }
-        assert!(
-            ties > 0,
-            "some passages score the same, so ties are compared"
-        );
-    }
-
-    /// Staff's explanation of a passage's score holds the same figure as the score, for a
+    /// A list's explanation of a passage's score holds the same figure as the score, for a
     /// word and for a phrase.
     #[test]
     fn words_and_phrases_explain_their_scores() {

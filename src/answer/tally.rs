@@ -230,7 +230,8 @@ mod tests {
 
     use super::*;
     use crate::answer::Lexicon;
-    use crate::answer::postings::{Clause, Postings};
+    use crate::answer::postings::Postings;
+    use crate::answer::postings::query::Clause;
     use crate::answer::stats::Statistics;
 
     /// A fixed sequence of picks (a linear congruential generator), the same every run.
@@ -341,8 +342,8 @@ mod tests {
         ties
     }
 
-    /// Words of every field, lexicon phrases read with the generation and phrases searched
-    /// through tantivy, boosted, in 200 sets: the passages, their order and their scores are
+    /// Words of every field, as postings and as read lists, lexicon phrases read with the
+    /// generation and phrases searched through tantivy, boosted, in 200 sets: the passages, their order and their scores are
     /// those of tantivy's union of the same clauses, equal scores included.
     #[test]
     fn a_clause_at_a_time_ranks_and_scores_as_tantivys_union() {
@@ -354,12 +355,14 @@ mod tests {
         let lexicon = Lexicon::load(None).unwrap();
         let f = &generation.fields;
         let fields = [f.body, f.heading, f.title];
-        let lists = Postings::read(&searcher, &fields, lexicon.phrases(), &stats, false).unwrap();
+        // Every word read too, as on a small index.
+        let lists = Postings::read(&searcher, &fields, lexicon.phrases(), &stats, true).unwrap();
         let mut words = Vec::new();
         let mut listed = Vec::new();
         for field in fields {
             for stem in generation.terms(field).unwrap().keys() {
                 words.push(Term::from_field_text(field, stem));
+                listed.extend(lists.clause(field, std::slice::from_ref(stem)));
             }
             for phrase in lexicon.phrases() {
                 listed.extend(lists.clause(field, phrase).filter(|p| !p.is_empty()));
@@ -380,8 +383,8 @@ mod tests {
             let clauses: Vec<(Clause_, Score)> = (0..1 + picks.below(12))
                 .map(|_| {
                     let clause = match picks.below(6) {
-                        0 => Clause_::Listed(listed[picks.below(listed.len())]),
-                        1 => Clause_::Phrase(phrases[picks.below(phrases.len())].clone()),
+                        0 | 1 => Clause_::Listed(listed[picks.below(listed.len())]),
+                        2 => Clause_::Phrase(phrases[picks.below(phrases.len())].clone()),
                         _ => Clause_::Word(words[picks.below(words.len())].clone()),
                     };
                     (clause, boosts[picks.below(boosts.len())])
