@@ -227,21 +227,6 @@ impl Generation {
         self.reader.searcher()
     }
 
-    /// The best passages for a query built in code, best first, scored with `statistics`
-    /// (the segments' own, or the same figures read once).
-    pub fn search(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        limit: usize,
-        statistics: &dyn Bm25StatisticsProvider,
-    ) -> tantivy::Result<Vec<(f32, StoredPassage)>> {
-        let top = self.search_addresses(searcher, query, limit, statistics)?;
-        top.into_iter()
-            .map(|(score, address)| Ok((score, self.passage(searcher, address)?)))
-            .collect()
-    }
-
     /// The best documents for a query, best first, without loading them.
     pub fn search_addresses(
         &self,
