@@ -89,6 +89,8 @@ pub fn words(text: &str) -> Vec<String> {
             break;
         }
         match word.strip_suffix("n't") {
+            // "n't" on its own, a contraction with nothing before it.
+            Some("") => out.push("not".to_string()),
             Some(base) => {
                 let base = match base {
                     "wo" => "will",
@@ -176,5 +178,11 @@ mod tests {
                 "what's", "the", "price", "approx", "i", "can", "not", "tell"
             ]
         );
+    }
+
+    #[test]
+    fn a_contraction_with_nothing_before_it_is_not_and_no_empty_word() {
+        assert_eq!(words("N'T"), ["not"]);
+        assert_eq!(words("it does n't hurt"), ["it", "does", "not", "hurt"]);
     }
 }
