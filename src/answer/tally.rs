@@ -343,8 +343,9 @@ mod tests {
     }
 
     /// Words of every field, as postings and as read lists, lexicon phrases read with the
-    /// generation and phrases searched through tantivy, boosted, in 200 sets: the passages, their order and their scores are
-    /// those of tantivy's union of the same clauses, equal scores included.
+    /// generation and phrases searched through tantivy, boosted, in 200 sets: the passages,
+    /// their order and their scores are those of tantivy's union of the same clauses, equal
+    /// scores included.
     #[test]
     fn a_clause_at_a_time_ranks_and_scores_as_tantivys_union() {
         let dir = tempfile::TempDir::new().unwrap();
