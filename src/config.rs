@@ -85,7 +85,7 @@ pub struct Config {
         global = true
     )]
     pub allowed_origins: Vec<String>,
-    /// Bearer token staff endpoints require; unset, they answer on loopback only.
+    /// Bearer token staff endpoints require (32 characters at least); unset, they answer only to requests made on this machine.
     #[arg(
         long,
         env = "CLINIC_CHAT_STAFF_TOKEN",
@@ -93,7 +93,7 @@ pub struct Config {
         global = true
     )]
     pub staff_token: Option<String>,
-    /// Comma-separated proxy addresses whose X-Forwarded-For header is trusted for rate limits.
+    /// Comma-separated proxy addresses whose X-Forwarded-For header is trusted for rate limits; needs a staff token.
     #[arg(
         long,
         env = "CLINIC_CHAT_TRUSTED_PROXIES",
@@ -101,6 +101,14 @@ pub struct Config {
         global = true
     )]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Comma-separated host names staff pages answer to besides localhost (e.g. chat.clinic.example).
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_PUBLIC_HOSTS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub public_hosts: Vec<String>,
     /// Folder for the service's own data (the embedded database).
     #[arg(long, env = "CLINIC_CHAT_DATA", default_value = "data", global = true)]
     pub data: PathBuf,
@@ -162,7 +170,36 @@ pub struct Config {
     pub log_questions: bool,
 }
 
+/// The shortest staff token accepted: 32 random characters cannot be guessed at any rate.
+pub const MIN_STAFF_TOKEN_CHARS: usize = 32;
+
 impl Config {
+    /// Refuses, before serving, settings that would leave staff data open: a staff token that
+    /// is empty, blank or short, and without a token, listening beyond loopback or behind a
+    /// proxy (through a local proxy every visitor arrives from loopback).
+    pub fn check_staff_access(&self) -> anyhow::Result<()> {
+        const ADVICE: &str = "set CLINIC_CHAT_STAFF_TOKEN to a random token of at least 32 characters (for example `openssl rand -hex 32`)";
+        match &self.staff_token {
+            Some(token) if token.is_empty() => anyhow::bail!(
+                "CLINIC_CHAT_STAFF_TOKEN is set but empty: unset it to keep staff pages on this machine only, or {ADVICE}"
+            ),
+            Some(token)
+                if token.trim() != token || token.chars().count() < MIN_STAFF_TOKEN_CHARS =>
+            {
+                anyhow::bail!("CLINIC_CHAT_STAFF_TOKEN is too weak to guard staff data: {ADVICE}")
+            }
+            Some(_) => Ok(()),
+            None if !self.addr.ip().to_canonical().is_loopback() => anyhow::bail!(
+                "listening on {} reaches beyond this machine, so staff data needs a token: {ADVICE}",
+                self.addr
+            ),
+            None if !self.trusted_proxies.is_empty() => anyhow::bail!(
+                "CLINIC_CHAT_TRUSTED_PROXIES is set, so visitors arrive through a proxy and staff data needs a token: {ADVICE}"
+            ),
+            None => Ok(()),
+        }
+    }
+
     pub fn settings(&self) -> Settings {
         Settings {
             contact: Contact {
@@ -189,5 +226,34 @@ impl Config {
         config.corpus = corpus.into();
         config.index = index.into();
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(adjust: impl FnOnce(&mut Config)) -> bool {
+        let mut config = Config::for_paths("corpus", "index");
+        adjust(&mut config);
+        config.check_staff_access().is_err()
+    }
+
+    #[test]
+    fn staff_data_is_never_left_open_by_the_settings() {
+        assert!(!refused(|_| {}), "loopback without a token is fine");
+        assert!(refused(|c| c.addr = "0.0.0.0:3000".parse().unwrap()));
+        assert!(refused(|c| c.addr = "[::]:3000".parse().unwrap()));
+        assert!(refused(
+            |c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]
+        ));
+        let strong = "x".repeat(MIN_STAFF_TOKEN_CHARS);
+        assert!(!refused(|c| {
+            c.addr = "0.0.0.0:3000".parse().unwrap();
+            c.staff_token = Some(strong.clone());
+        }));
+        for weak in ["", "   ", "let-me-in", &format!(" {strong}")] {
+            assert!(refused(|c| c.staff_token = Some(weak.into())), "{weak:?}");
+        }
     }
 }

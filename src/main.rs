@@ -40,6 +40,7 @@ fn main() -> anyhow::Result<()> {
 
 fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
+    config.check_staff_access()?;
     let (answerer, report) = clinic_chat::load(&config)?;
     if let Some(report) = report {
         tracing::info!("{}", describe(&report));

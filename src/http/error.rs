@@ -17,9 +17,21 @@ pub enum ApiError {
     /// 401: a staff endpoint without the right token.
     #[error("a valid staff token is required")]
     Unauthorized,
-    /// 403: a staff endpoint called from outside while no token is configured.
-    #[error("staff endpoints answer on this machine only until a staff token is configured")]
+    /// 403: a staff endpoint called from outside (or through a proxy) while no token is
+    /// configured.
+    #[error(
+        "staff endpoints answer only to requests made on this machine, not through a proxy, until a staff token is configured"
+    )]
     Forbidden,
+    /// 403: a staff endpoint reached under a host name this service does not answer to
+    /// (a DNS rebinding attempt, or a name missing from CLINIC_CHAT_PUBLIC_HOSTS).
+    #[error(
+        "staff endpoints answer only to this service's own host names (CLINIC_CHAT_PUBLIC_HOSTS)"
+    )]
+    WrongHost,
+    /// 403: a staff change sent by another site's page.
+    #[error("staff changes are accepted only from this service's own pages")]
+    CrossSite,
     /// 404: no such route or resource.
     #[error("not found")]
     NotFound,
@@ -35,6 +47,9 @@ pub enum ApiError {
     /// 429: the client asked too often; retry after this many seconds.
     #[error("too many messages; please wait {0} seconds and try again")]
     RateLimited(u64),
+    /// 429: too many wrong staff tokens from this client; retry after this many seconds.
+    #[error("too many wrong staff tokens; please wait {0} seconds and try again")]
+    TooManyAttempts(u64),
     /// 503: the service is overloaded or the request took too long.
     #[error("the service is busy; please try again in a moment")]
     Busy,
@@ -48,12 +63,16 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::WrongHost | ApiError::CrossSite => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited(_) | ApiError::TooManyAttempts(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -68,7 +87,7 @@ impl IntoResponse for ApiError {
         let mut response =
             (self.status(), Json(json!({ "error": self.to_string() }))).into_response();
         match &self {
-            ApiError::RateLimited(seconds) => {
+            ApiError::RateLimited(seconds) | ApiError::TooManyAttempts(seconds) => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));

@@ -1,6 +1,7 @@
-//! Who may call what: the per-client rate limit on the chat endpoint (keyed by the client's
-//! address, trusting `X-Forwarded-For` only from configured proxies) and staff access (a bearer
-//! token compared in constant time, or loopback only when none is configured).
+//! The per-client rate limit on the chat endpoint, keyed by the client's address: the peer,
+//! or the visitor a configured proxy names in `X-Forwarded-For`. IPv4-mapped IPv6 addresses
+//! (`::ffff:127.0.0.1`, a dual-stack listener's IPv4 peers) count as the IPv4 address. Staff
+//! access is in `access`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -8,12 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::error::ApiError;
@@ -32,31 +32,17 @@ impl Limiter {
         });
         Limiter {
             limiter,
-            trusted_proxies,
+            trusted_proxies: trusted_proxies.iter().map(IpAddr::to_canonical).collect(),
         }
     }
 
-    /// The client's address: the peer, or the last untrusted hop a trusted proxy reports.
     /// Whether requests are limited at all.
     pub fn is_enabled(&self) -> bool {
         self.limiter.is_some()
     }
 
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        if !self.trusted_proxies.contains(&peer) {
-            return peer;
-        }
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join(",");
-        forwarded
-            .rsplit(',')
-            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
-            .find(|ip| !self.trusted_proxies.contains(ip))
-            .unwrap_or(peer)
+        client_address(peer, headers, &self.trusted_proxies)
     }
 
     fn check(&self, client: IpAddr) -> Result<(), ApiError> {
@@ -92,6 +78,27 @@ impl Limiter {
     }
 }
 
+/// The client's address: the peer, or the last untrusted hop a trusted proxy reports.
+/// `trusted` holds canonical addresses.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let peer = peer.to_canonical();
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    forwarded
+        .rsplit(',')
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
 fn peer(request: &Request) -> Option<SocketAddr> {
     request
         .extensions()
@@ -108,58 +115,6 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
         }
     }
     next.run(request).await
-}
-
-/// Middleware: staff endpoints need the bearer token, or loopback when none is configured.
-pub async fn staff_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match staff_allowed(
-        state.staff_token.as_deref(),
-        request.headers(),
-        peer(&request),
-    ) {
-        Ok(()) => next.run(request).await,
-        Err(err) => err.into_response(),
-    }
-}
-
-/// The staff session cookie set by the login form on `/staff`.
-pub const STAFF_COOKIE: &str = "clinic_chat_staff";
-
-pub fn staff_allowed(
-    token: Option<&str>,
-    headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-) -> Result<(), ApiError> {
-    match token {
-        Some(expected) => {
-            let bearer = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "));
-            let given = bearer
-                .or_else(|| cookie(headers, STAFF_COOKIE))
-                .unwrap_or("");
-            let same: bool = given.as_bytes().ct_eq(expected.as_bytes()).into();
-            if same {
-                Ok(())
-            } else {
-                Err(ApiError::Unauthorized)
-            }
-        }
-        None if peer.is_none_or(|p| p.ip().is_loopback()) => Ok(()),
-        None => Err(ApiError::Forbidden),
-    }
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
 }
 
 /// The peer address the server saw, when served with connect info.
@@ -186,17 +141,20 @@ mod tests {
     }
 
     #[test]
-    fn staff_need_the_exact_token() {
+    fn an_ipv4_mapped_peer_is_its_ipv4_address() {
+        let limiter = Limiter::new(10, vec!["127.0.0.1".parse().unwrap()]);
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, "Bearer secret".parse().unwrap());
-        assert!(staff_allowed(Some("secret"), &headers, None).is_ok());
-        assert!(staff_allowed(Some("secreT"), &headers, None).is_err());
-        let remote: SocketAddr = "8.8.8.8:1".parse().unwrap();
-        assert!(matches!(
-            staff_allowed(None, &HeaderMap::new(), Some(remote)),
-            Err(ApiError::Forbidden)
-        ));
-        let local: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        assert!(staff_allowed(None, &HeaderMap::new(), Some(local)).is_ok());
+        headers.insert("x-forwarded-for", "203.0.113.7".parse().unwrap());
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        assert_eq!(
+            limiter.client(mapped, &headers),
+            "203.0.113.7".parse::<IpAddr>().unwrap(),
+            "the mapped proxy is the trusted one"
+        );
+        let mapped_visitor: IpAddr = "::ffff:198.51.100.4".parse().unwrap();
+        assert_eq!(
+            limiter.client(mapped_visitor, &HeaderMap::new()),
+            "198.51.100.4".parse::<IpAddr>().unwrap()
+        );
     }
 }

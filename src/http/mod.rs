@@ -2,10 +2,12 @@
 //! `run(listener, state, shutdown)` serves it until `shutdown` completes, finishing the
 //! requests in flight.
 
+pub mod access;
 mod api;
 pub mod error;
 pub mod guard;
 mod pages;
+mod session;
 mod staff;
 
 use std::future::Future;
@@ -28,6 +30,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use crate::answer::Answerer;
 use crate::config::Config;
 use crate::store::Recorder;
+use access::StaffAccess;
 use error::ApiError;
 use guard::Limiter;
 
@@ -45,7 +48,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 pub struct AppState {
     pub answerer: Arc<Answerer>,
     pub limiter: Arc<Limiter>,
-    pub staff_token: Option<Arc<str>>,
+    pub staff: Arc<StaffAccess>,
     pub allowed_origins: Arc<[String]>,
     pub log_questions: bool,
     pub recorder: Arc<Recorder>,
@@ -59,7 +62,7 @@ impl AppState {
                 config.rate_per_minute,
                 config.trusted_proxies.clone(),
             )),
-            staff_token: config.staff_token.filter(|t| !t.is_empty()).map(Arc::from),
+            staff: Arc::new(StaffAccess::new(&config)),
             allowed_origins: config
                 .allowed_origins
                 .iter()
@@ -103,14 +106,20 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            guard::staff_only,
+            access::staff_only,
+        ))
+        // The page and the sign-in check the token themselves, to offer the form.
+        .route("/staff", get(staff::page))
+        .route("/staff/login", post(staff::login))
+        .route("/staff/logout", post(staff::logout))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            access::staff_site,
         ));
     let public = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/welcome", get(api::welcome))
         .route("/api/feedback", post(api::feedback))
-        .route("/staff", get(staff::page))
-        .route("/staff/login", post(staff::login))
         .route("/", get(pages::home))
         .route("/articles/{slug}", get(pages::article))
         .route("/static/{file}", get(pages::asset));
@@ -163,16 +172,25 @@ fn security_headers() -> tower::layer::util::Stack<
     )
 }
 
-/// Pages of the configured origins and of localhost may call the API from the browser.
+/// The endpoints a visitor's browser calls: the only ones pages on localhost (and any site,
+/// when the allowed origins say `*`) may call; the staff routes are not among them.
+const VISITOR_ENDPOINTS: [&str; 3] = ["/api/chat", "/api/welcome", "/api/feedback"];
+
+/// Pages of the configured origins may call the API; pages of localhost only the visitor
+/// endpoints, so a page on some local port cannot read staff data through a staff browser.
 fn cors(allowed: &Arc<[String]>) -> CorsLayer {
     let allowed = allowed.clone();
     CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
-            let Ok(origin) = origin.to_str() else {
-                return false;
-            };
-            allowed.iter().any(|a| a == origin || a == "*") || is_local_origin(origin)
-        }))
+        .allow_origin(AllowOrigin::predicate(
+            move |origin: &HeaderValue, parts| {
+                let Ok(origin) = origin.to_str() else {
+                    return false;
+                };
+                allowed.iter().any(|a| a == origin)
+                    || (VISITOR_ENDPOINTS.contains(&parts.uri.path())
+                        && (allowed.iter().any(|a| a == "*") || is_local_origin(origin)))
+            },
+        ))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .expose_headers([header::RETRY_AFTER])

@@ -1,17 +1,19 @@
 //! For the clinic's staff: the report of what visitors ask (JSON, CSV and the `/staff` page),
 //! erasing a conversation on request, and a box to try a question and see the ranked passages.
-//! The page is behind the staff token (a login form sets a cookie) or loopback when unset.
+//! The page is behind the staff token (the sign-in form opens a session, see `access`) or
+//! this machine when no token is set.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
 use super::AppState;
+use super::access::{STAFF_COOKIE, session_cookie};
 use super::error::{ApiError, ApiQuery};
-use super::guard::{STAFF_COOKIE, staff_allowed};
 use crate::answer::{Question, Reply};
 use crate::store::{self, Report};
 
@@ -118,6 +120,8 @@ struct StaffPage<'a> {
     reply: Option<Reply>,
     hits: Vec<Hit>,
     lost: u64,
+    /// With a token, staff signed in and may sign out.
+    signed_in: bool,
 }
 
 impl StaffPage<'_> {
@@ -144,6 +148,8 @@ struct Hit {
 struct LoginPage<'a> {
     clinic: &'a str,
     failed: bool,
+    /// Minutes to wait after too many wrong tokens.
+    wait_minutes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -159,12 +165,13 @@ pub async fn page(
     Query(params): Query<PageParams>,
 ) -> Response {
     let clinic = state.answerer.settings().contact.name.clone();
-    match staff_allowed(state.staff_token.as_deref(), &headers, Some(peer)) {
+    match state.staff.authenticate(Some(peer), &headers) {
         Ok(()) => {}
         Err(ApiError::Unauthorized) => {
             return render(&LoginPage {
                 clinic: &clinic,
                 failed: false,
+                wait_minutes: None,
             });
         }
         Err(err) => return err.into_response(),
@@ -188,6 +195,7 @@ pub async fn page(
         reply,
         hits,
         lost,
+        signed_in: state.staff.has_token(),
     })
 }
 
@@ -220,39 +228,49 @@ pub struct LoginForm {
     token: String,
 }
 
-pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
-    let clinic = state.answerer.settings().contact.name.clone();
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::AUTHORIZATION,
-        match format!("Bearer {}", form.token).parse() {
-            Ok(value) => value,
-            Err(_) => {
-                return render(&LoginPage {
-                    clinic: &clinic,
-                    failed: true,
-                });
-            }
-        },
-    );
-    let Some(token) = state.staff_token.as_deref() else {
+/// Signs in with the token: a random session id goes in the cookie, never the token.
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if !state.staff.has_token() {
         return Redirect::to("/staff").into_response();
-    };
-    if staff_allowed(Some(token), &headers, None).is_err() {
-        return (
-            StatusCode::UNAUTHORIZED,
-            render(&LoginPage {
-                clinic: &clinic,
-                failed: true,
-            }),
-        )
-            .into_response();
     }
-    let cookie = format!(
-        "{STAFF_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-        form.token
-    );
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/staff")).into_response()
+    let client = state.staff.client(Some(peer), &headers);
+    let page = |failed, wait_minutes| {
+        let clinic = &state.answerer.settings().contact.name;
+        render(&LoginPage {
+            clinic,
+            failed,
+            wait_minutes,
+        })
+    };
+    match state.staff.try_token(client, &form.token) {
+        Ok(()) => {
+            let secure = state.staff.came_over_tls(Some(peer), &headers);
+            let cookie = session_cookie(state.staff.sessions.open(), secure);
+            (jar.add(cookie), Redirect::to("/staff")).into_response()
+        }
+        Err(ApiError::TooManyAttempts(seconds)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, seconds.to_string())],
+            page(false, Some(seconds.div_ceil(60))),
+        )
+            .into_response(),
+        Err(_) => (StatusCode::UNAUTHORIZED, page(true, None)).into_response(),
+    }
+}
+
+/// Signs out: the session ends here, and the browser is told to drop the cookie.
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
+    if let Some(cookie) = jar.get(STAFF_COOKIE) {
+        state.staff.sessions.close(cookie.value());
+    }
+    let jar = jar.remove(Cookie::build(STAFF_COOKIE).path("/"));
+    (jar, Redirect::to("/staff")).into_response()
 }
 
 fn render(template: &impl Template) -> Response {
