@@ -49,6 +49,7 @@ pub async fn chat(
             .first()
             .map(|s| format!("{} — {}", s.title, s.section)),
         latency_us: latency.as_micros() as i64,
+        severity: reply.severity.map(|s| s.as_str().to_string()),
         answer_id: reply.answer_id,
         conversation_id: reply.conversation_id,
     });
