@@ -8,3 +8,4 @@ mod contract;
 mod corpus;
 mod robust;
 mod staff;
+mod urgent;
