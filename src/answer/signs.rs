@@ -130,7 +130,6 @@ pub struct Signs {
     pub(super) signs: Vec<Sign>,
     /// For each class, the signs whose first `near` class it is.
     pub(super) by_key: Vec<Vec<usize>>,
-    pub(super) classes: usize,
     pub(super) spelling: Spelling,
 }
 
@@ -302,7 +301,7 @@ impl Table {
             if entry.near.is_empty() {
                 return Err(fail("`near` needs at least one class of words".into()));
             }
-            let mut ids = |names: &[String]| -> Result<Vec<ClassId>, SignsError> {
+            let ids = |names: &[String]| -> Result<Vec<ClassId>, SignsError> {
                 names
                     .iter()
                     .map(|n| match self.names.get(n) {
@@ -365,7 +364,6 @@ impl Table {
             patterns,
             signs: self.signs,
             by_key,
-            classes: self.entries.len(),
             spelling,
         })
     }

@@ -214,6 +214,8 @@ mod tests {
             conversation_id: "c_1".to_string(),
             answer_id: "a_1".to_string(),
             contact: None,
+            severity: None,
+            emergency_phone: None,
         };
         let body = reply.to_json().unwrap();
         assert!(body.iter().all(|&b| b >= 0x20), "no raw control characters");
