@@ -69,6 +69,9 @@ pub struct Config {
     /// Lexicon of visitors' words (TOML); default: synonyms.toml in the corpus folder, else the built-in one.
     #[arg(long, env = "CLINIC_CHAT_SYNONYMS", global = true)]
     pub synonyms: Option<PathBuf>,
+    /// Warning signs a clinic adds to the built-in ones (TOML); default: signs.toml in the corpus folder when there is one.
+    #[arg(long, env = "CLINIC_CHAT_SIGNS", global = true)]
+    pub signs: Option<PathBuf>,
     /// Chat requests a minute per client before 429; 0 turns the limit off.
     #[arg(
         long,
@@ -216,6 +219,14 @@ impl Config {
     pub fn synonyms_path(&self) -> Option<PathBuf> {
         self.synonyms.clone().or_else(|| {
             let path = self.corpus.join("synonyms.toml");
+            path.is_file().then_some(path)
+        })
+    }
+
+    /// The clinic's signs file to add: the flag, else one in the corpus folder, else none.
+    pub fn signs_path(&self) -> Option<PathBuf> {
+        self.signs.clone().or_else(|| {
+            let path = self.corpus.join("signs.toml");
             path.is_file().then_some(path)
         })
     }

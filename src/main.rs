@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
-use clinic_chat::answer::Question;
+use clinic_chat::answer::{Question, Severity};
 use clinic_chat::config::{Cli, Command, Config};
 use clinic_chat::http::{self, AppState};
 use clinic_chat::index::{self, BuildReport};
@@ -87,7 +87,25 @@ fn ask(config: &Config, question: &str, json: bool, explain: bool) -> anyhow::Re
         println!("{}", serde_json::to_string_pretty(&reply)?);
         return Ok(());
     }
+    if let Some(severity) = reply.severity {
+        // The action first, as the widget shows it: who to call, then the advice.
+        let label = match severity {
+            Severity::Emergency => "URGENT (emergency): call the emergency number now",
+            _ => "URGENT (same day): call the clinic now",
+        };
+        println!("{label}\n");
+    }
     println!("{}\n", reply.answer);
+    if reply.severity.is_some() {
+        let clinic = reply.contact.as_ref().map(|c| (c.name.as_str(), c.phone.as_str()));
+        if let Some(number) = &reply.emergency_phone {
+            println!("Emergency: {number}");
+        }
+        if let Some((name, phone)) = clinic {
+            println!("{name}: {phone}");
+        }
+        return Ok(());
+    }
     for source in &reply.sources {
         println!(
             "Source: {}, {}\n  {}",

@@ -21,7 +21,9 @@ const DATABASE: &str = "clinic-chat.db";
 const QUEUE: usize = 8192;
 /// Records written in one transaction at most.
 const BATCH: usize = 2048;
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+/// Urgent messages listed on the staff page at most.
+const URGENT_LISTED: i64 = 100;
 /// How long the writer waits to gather records into one transaction.
 const LINGER: Duration = Duration::from_millis(25);
 
@@ -37,6 +39,8 @@ pub struct Turn {
     pub question: String,
     pub top_source: Option<String>,
     pub latency_us: i64,
+    /// For urgent replies: `emergency` or `same_day`.
+    pub severity: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,10 +201,13 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let (urgent_by_severity, urgent) = urgent_turns(&connection, since)?;
         Ok(Report {
             days,
             questions,
             by_kind,
+            urgent_by_severity,
+            urgent,
             per_day,
             unanswered: group_similar(&fallbacks),
             feedback: FeedbackCounts {
@@ -218,9 +225,9 @@ const ROWS_PER_INSERT: usize = 32;
 
 /// An insert of `rows` turns.
 fn insert_sql(rows: usize) -> String {
-    let row = "(?, ?, ?, ?, ?, ?, ?)";
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?)";
     format!(
-        "INSERT OR IGNORE INTO turns (answer_id, conversation_id, at, kind, question, top_source, latency_us) VALUES {}",
+        "INSERT OR IGNORE INTO turns (answer_id, conversation_id, at, kind, question, top_source, latency_us, severity) VALUES {}",
         vec![row; rows].join(", ")
     )
 }
@@ -243,7 +250,7 @@ fn write_turns(tx: &rusqlite::Transaction<'_>, turns: &[&Turn]) -> rusqlite::Res
 /// Runs `sql`, an insert of as many turns as `rows`, with their questions redacted.
 fn insert(tx: &rusqlite::Transaction<'_>, sql: &str, rows: &[&Turn]) -> rusqlite::Result<()> {
     let questions: Vec<String> = rows.iter().map(|t| redact(&t.question)).collect();
-    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(rows.len() * 7);
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(rows.len() * 8);
     for (t, question) in rows.iter().zip(&questions) {
         values.extend([
             &t.answer_id as &dyn rusqlite::ToSql,
@@ -253,6 +260,7 @@ fn insert(tx: &rusqlite::Transaction<'_>, sql: &str, rows: &[&Turn]) -> rusqlite
             question,
             &t.top_source,
             &t.latency_us,
+            &t.severity,
         ]);
     }
     tx.prepare_cached(sql)?.execute(values.as_slice())?;
@@ -287,7 +295,45 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
+    if version < 2 {
+        // How urgent an urgent reply was; empty for other kinds and for older rows.
+        connection.execute_batch(
+            "BEGIN; ALTER TABLE turns ADD COLUMN severity TEXT; COMMIT;",
+        )?;
+    }
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)
+}
+
+/// Urgent turns counted by severity, and the latest of them, newest first.
+fn urgent_turns(
+    connection: &Connection,
+    since: i64,
+) -> rusqlite::Result<(BTreeMap<String, i64>, Vec<UrgentTurn>)> {
+    let mut counts: BTreeMap<String, i64> = ["emergency", "same_day"]
+        .iter()
+        .map(|s| (s.to_string(), 0))
+        .collect();
+    let mut statement = connection.prepare(
+        "SELECT COALESCE(severity, 'unknown'), COUNT(*) FROM turns WHERE at >= ?1 AND kind = 'urgent' GROUP BY 1",
+    )?;
+    for row in statement.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (severity, n): (String, i64) = row?;
+        counts.insert(severity, n);
+    }
+    let mut statement = connection.prepare(
+        "SELECT at, strftime('%Y-%m-%d %H:%M UTC', at, 'unixepoch'), question, severity FROM turns WHERE at >= ?1 AND kind = 'urgent' ORDER BY at DESC, id DESC LIMIT ?2",
+    )?;
+    let listed = statement
+        .query_map(params![since, URGENT_LISTED], |r| {
+            Ok(UrgentTurn {
+                at: r.get(0)?,
+                time: r.get(1)?,
+                question: r.get(2)?,
+                severity: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((counts, listed))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -295,10 +341,24 @@ pub struct Report {
     pub days: u32,
     pub questions: i64,
     pub by_kind: BTreeMap<String, i64>,
+    /// Urgent replies by severity (`emergency`, `same_day`).
+    pub urgent_by_severity: BTreeMap<String, i64>,
+    /// The latest urgent messages, newest first, redacted.
+    pub urgent: Vec<UrgentTurn>,
     pub per_day: Vec<Day>,
     pub unanswered: Vec<Unanswered>,
     pub feedback: FeedbackCounts,
     pub unhelpful: Vec<Unhelpful>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UrgentTurn {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    /// The same, as "YYYY-MM-DD HH:MM UTC".
+    pub time: String,
+    pub question: String,
+    pub severity: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -561,7 +621,54 @@ mod tests {
             question: question.into(),
             top_source: Some("/articles/x#y".into()),
             latency_us: 150,
+            severity: (kind == "urgent").then(|| "same_day".into()),
         }
+    }
+
+    #[test]
+    fn urgent_messages_are_counted_by_severity_and_listed_newest_first_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let now = 1_800_000_000;
+        let emergency = Turn {
+            severity: Some("emergency".into()),
+            ..turn("u2", now - 10, "urgent", "my lips are swelling, ring me on 07700 900123")
+        };
+        store
+            .insert_turns(&[
+                turn("u1", now - 20, "urgent", "the area is hot and spreading"),
+                emergency,
+                turn("a1", now - 5, "answer", "does it hurt"),
+            ])
+            .unwrap();
+        let report = store.report(30, now).unwrap();
+        assert_eq!(report.urgent_by_severity["emergency"], 1);
+        assert_eq!(report.urgent_by_severity["same_day"], 1);
+        let listed: Vec<_> = report.urgent.iter().map(|u| u.severity.as_deref()).collect();
+        assert_eq!(listed, [Some("emergency"), Some("same_day")]);
+        assert!(!report.urgent[0].question.contains("07700"), "{:?}", report.urgent);
+        assert!(report.urgent[0].time.ends_with("UTC"));
+    }
+
+    #[test]
+    fn a_database_from_before_severity_gains_the_column_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let connection = Connection::open(dir.path().join(DATABASE)).unwrap();
+            connection
+                .execute_batch(
+                    "CREATE TABLE turns (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL UNIQUE, conversation_id TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, question TEXT NOT NULL, top_source TEXT, latency_us INTEGER NOT NULL);
+                     CREATE TABLE feedback (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL, helpful INTEGER NOT NULL, comment TEXT, at INTEGER NOT NULL);
+                     INSERT INTO turns (answer_id, conversation_id, at, kind, question, latency_us) VALUES ('old', 'c', 1799999990, 'urgent', 'fever', 1);
+                     PRAGMA user_version = 1;",
+                )
+                .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let report = store.report(30, 1_800_000_000).unwrap();
+        assert_eq!(report.urgent.len(), 1);
+        assert_eq!(report.urgent[0].severity, None);
+        assert_eq!(report.urgent_by_severity["unknown"], 1);
     }
 
     #[test]

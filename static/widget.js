@@ -304,11 +304,28 @@
     return a;
   }
 
+  // A tel: link for a phone number, or null when it has no digits.
+  function callLink(phone, text, cls) {
+    var digits = str(phone).trim().replace(/[^\d+]/g, '');
+    return /\d/.test(digits) ? link(safeHref('tel:' + digits), text, cls) : null;
+  }
+
+  // Urgent replies: only the calls to make, the emergency number first when it is an emergency.
+  // No email and no booking link: they are not what a person with a warning sign needs.
+  function urgentBox(c, m) {
+    var box = el('div', 'cc-contact');
+    var emergency = m.emergency_phone ? callLink(m.emergency_phone, 'Call ' + str(m.emergency_phone).trim(), m.severity === 'emergency' ? 'cc-call' : '') : null;
+    var clinicCall = c ? callLink(c.phone, 'Call ' + (str(c.name).trim() || 'the clinic') + ' ' + str(c.phone).trim(), m.severity === 'emergency' ? '' : 'cc-call') : null;
+    var order = m.severity === 'emergency' ? [emergency, clinicCall] : [clinicCall, emergency];
+    order.forEach(function (a) { if (a) box.appendChild(a); });
+    return box.childNodes.length ? box : null;
+  }
+
   function contactBox(c, urgent) {
     var box = el('div', 'cc-contact');
     var phone = str(c.phone).trim(), email = str(c.email).trim(), booking = safeHref(c.booking_url);
-    var digits = phone.replace(/[^\d+]/g, '');
-    if (/\d/.test(digits)) box.appendChild(link(safeHref('tel:' + digits), 'Call ' + phone, urgent ? 'cc-call' : ''));
+    var call = callLink(phone, 'Call ' + phone, urgent ? 'cc-call' : '');
+    if (call) box.appendChild(call);
     if (/^[^\s@]+@[^\s@]+$/.test(email)) box.appendChild(link(safeHref('mailto:' + email), 'Email ' + email));
     if (booking) box.appendChild(link(booking, 'Book a consultation', '', true));
     return box.childNodes.length ? box : null;
@@ -384,7 +401,7 @@
     }
     if (kind === 'fallback' || kind === 'urgent') {
       var c = m.contact && typeof m.contact === 'object' ? m.contact : clinic;
-      var box = c && contactBox(c, kind === 'urgent');
+      var box = kind === 'urgent' ? urgentBox(c, m) : c && contactBox(c, false);
       if (box) bubble.appendChild(box);
     }
     if (kind === 'error' && m.retry) {
@@ -403,7 +420,7 @@
     if (m.answer_id != null && m.answer_id !== '' && !m.fb && (kind === 'answer' || kind === 'fallback')) {
       wrap.appendChild(feedbackBox(m));
     }
-    var chips = withChips && chipsBox(arr(m.suggestions));
+    var chips = withChips && kind !== 'urgent' && chipsBox(arr(m.suggestions));
     if (chips) wrap.appendChild(chips);
     return wrap;
   }
@@ -502,6 +519,8 @@
           }),
           suggestions: arr(d.suggestions).map(str).slice(0, 6),
           contact: c && { name: str(c.name), phone: str(c.phone), email: str(c.email), booking_url: str(c.booking_url) },
+          severity: d.severity === 'emergency' || d.severity === 'same_day' ? d.severity : '',
+          emergency_phone: str(d.emergency_phone),
           answer_id: typeof d.answer_id === 'number' ? d.answer_id : str(d.answer_id)
         }, true);
       })

@@ -12,6 +12,7 @@ mod postings;
 pub mod question;
 mod reply;
 pub mod safety;
+pub mod signs;
 pub mod spell;
 mod stats;
 mod tally;
@@ -32,6 +33,7 @@ use passages::PassageCache;
 use postings::{ClausePostings, Postings};
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Source};
+pub use signs::{Severity, Signs};
 use spell::Speller;
 use stats::Statistics;
 
@@ -61,6 +63,7 @@ struct Knowledge {
 pub struct Answerer {
     index: Arc<IndexHandle>,
     lexicon: Lexicon,
+    signs: Signs,
     settings: Settings,
     memory: Memory,
     knowledge: RwLock<Arc<Knowledge>>,
@@ -71,12 +74,14 @@ impl Answerer {
     pub fn new(
         index: Arc<IndexHandle>,
         lexicon: Lexicon,
+        signs: Signs,
         settings: Settings,
     ) -> anyhow::Result<Answerer> {
         let knowledge = Arc::new(Knowledge::new(index.current(), &lexicon)?);
         Ok(Answerer {
             index,
             lexicon,
+            signs,
             settings,
             memory: Memory::new(CONVERSATIONS, CONVERSATION_TTL),
             knowledge: RwLock::new(knowledge),
@@ -132,10 +137,12 @@ impl Answerer {
         let conversation_id = conversation
             .filter(|c| valid_conversation_id(c))
             .map_or_else(new_conversation_id, str::to_string);
-        let words = question::words(question.as_str());
-        if safety::is_urgent(&words) {
-            return reply::urgent(&self.settings, conversation_id);
+        // Read before anything else, over the whole message: a sign may come last in a long one.
+        let sign = self.signs.assess(question.as_str());
+        if let Some(sign) = sign.filter(|s| s.severity.is_urgent()) {
+            return reply::urgent(&self.settings, sign.severity, conversation_id);
         }
+        let words = question::words(question.as_str());
         let knowledge = self.knowledge();
         if let Some(talk) = safety::small_talk(&words) {
             return reply::small_talk(
@@ -171,13 +178,17 @@ impl Answerer {
         match choice {
             Choice::Lines(lines) => {
                 self.memory.remember(&conversation_id, Turn::of(&analysis));
-                reply::answer(
+                let mut answer = reply::answer(
                     &analysis,
                     &lines,
                     &candidates,
                     &knowledge.generation,
                     conversation_id,
-                )
+                );
+                if let Some(sign) = sign {
+                    reply::add_reason_to_call(&mut answer, sign, &self.settings);
+                }
+                answer
             }
             Choice::NotFound => {
                 reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id)

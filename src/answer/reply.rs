@@ -10,6 +10,7 @@ use super::analysis::Analysis;
 use super::choose::{Candidate, Line, MAX_ANSWER_CHARS};
 use super::intent;
 use super::safety::SmallTalk;
+use super::signs::{Severity, Sign};
 use crate::index::{ArticleSummary, Generation, StoredPassage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +60,12 @@ pub struct Reply {
     pub answer_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
+    /// On urgent replies: how soon to get care.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// On urgent replies: the emergency number to dial, when the configured text has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emergency_phone: Option<String>,
 }
 
 /// Room for most replies' JSON (about a kilobyte).
@@ -83,6 +90,8 @@ fn reply(kind: Kind, answer: String, conversation_id: String) -> Reply {
         conversation_id,
         answer_id: new_id("a_"),
         contact: None,
+        severity: None,
+        emergency_phone: None,
     }
 }
 
@@ -97,15 +106,50 @@ pub(super) fn new_id(prefix: &str) -> String {
     id
 }
 
-pub fn urgent(settings: &Settings, conversation_id: String) -> Reply {
+/// Advice for a warning sign: the action first, short and calm; no article text, no
+/// suggestions.
+pub fn urgent(settings: &Settings, severity: Severity, conversation_id: String) -> Reply {
     let c = &settings.contact;
-    let text = format!(
-        "What you describe may need urgent medical attention. If you have difficulty breathing, swelling of the lips, tongue or throat, chest pain, or feel very unwell, call {} now. Otherwise, please call {} straight away on {} and tell them about your treatment; do not wait for your next appointment.",
-        settings.emergency_number, c.name, c.phone
-    );
+    let text = if severity == Severity::Emergency {
+        format!(
+            "Please call {} now. What you describe can be a sign of a medical emergency after treatment. Tell them which treatment you had and when. Once you are safe, let {} know on {}. This is not a diagnosis; it is a reason to be seen straight away.",
+            settings.emergency_number, c.name, c.phone
+        )
+    } else {
+        format!(
+            "Please call {} now on {} and describe what you see; if we are closed, call {} or go to urgent care. Do not wait for your next appointment. This is not a diagnosis, but it needs a clinician to look at it today.",
+            c.name, c.phone, settings.emergency_number
+        )
+    };
     let mut urgent = reply(Kind::Urgent, text, conversation_id);
     urgent.contact = Some(c.clone());
+    urgent.severity = Some(severity);
+    urgent.emergency_phone = dialable(&settings.emergency_number);
     urgent
+}
+
+/// The first phone number in a text ("emergency services (999 in the UK, …)" -> "999").
+fn dialable(text: &str) -> Option<String> {
+    let start = text.find(|c: char| c.is_ascii_digit() || c == '+')?;
+    let number: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-'))
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    (number.chars().filter(char::is_ascii_digit).count() >= 3).then_some(number)
+}
+
+/// The one line an answer about an expected effect ends with: what would be a reason to call.
+pub fn add_reason_to_call(reply: &mut Reply, sign: &Sign, settings: &Settings) {
+    const DEFAULT: &str = "Call us if it gets much worse, spreads, or you feel unwell";
+    let advice = sign.advice.as_deref().unwrap_or(DEFAULT);
+    let c = &settings.contact;
+    reply.answer.push_str(&format!(
+        "\n\n{}: {}, {}.",
+        advice.trim_end_matches('.'),
+        c.name,
+        c.phone
+    ));
 }
 
 pub fn small_talk(
@@ -434,6 +478,16 @@ mod tests {
             text_fragment(long),
             "Generally%2C%20a%20course%20of,weeks%20apart%20is%20recommended"
         );
+    }
+
+    #[test]
+    fn the_emergency_number_is_found_in_its_description() {
+        assert_eq!(
+            dialable("emergency services (999 in the UK, 112 in the EU)").as_deref(),
+            Some("999")
+        );
+        assert_eq!(dialable("+44 20 7946 0000").as_deref(), Some("+442079460000"));
+        assert_eq!(dialable("your local emergency number"), None);
     }
 
     #[test]

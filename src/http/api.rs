@@ -49,6 +49,7 @@ pub async fn chat(
             .first()
             .map(|s| format!("{} — {}", s.title, s.section)),
         latency_us: latency.as_micros() as i64,
+        severity: reply.severity.map(|s| s.as_str().to_string()),
         answer_id: reply.answer_id,
         conversation_id: reply.conversation_id,
     });
@@ -213,6 +214,8 @@ mod tests {
             conversation_id: "c_1".to_string(),
             answer_id: "a_1".to_string(),
             contact: None,
+            severity: None,
+            emergency_phone: None,
         };
         let body = reply.to_json().unwrap();
         assert!(body.iter().all(|&b| b >= 0x20), "no raw control characters");

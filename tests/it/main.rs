@@ -9,3 +9,4 @@ mod contract;
 mod corpus;
 mod robust;
 mod staff;
+mod urgent;
