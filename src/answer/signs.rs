@@ -506,7 +506,7 @@ mod tests {
         let correct = |w: &str, b: &mut String| signs.spelling.correct(w, b).map(str::to_string);
         assert_eq!(correct("swolllen", &mut buffer).as_deref(), Some("swollen"));
         assert_eq!(correct("thraot", &mut buffer).as_deref(), Some("throat"));
-        assert_eq!(correct("bleding", &mut buffer).as_deref(), Some("bleeding"));
+        assert_eq!(correct("bleeeding", &mut buffer).as_deref(), Some("bleeding"));
         assert_eq!(correct("sallow", &mut buffer), None);
         assert_eq!(correct("hills", &mut buffer), None);
     }
