@@ -97,7 +97,10 @@ fn ask(config: &Config, question: &str, json: bool, explain: bool) -> anyhow::Re
     }
     println!("{}\n", reply.answer);
     if reply.severity.is_some() {
-        let clinic = reply.contact.as_ref().map(|c| (c.name.as_str(), c.phone.as_str()));
+        let clinic = reply
+            .contact
+            .as_ref()
+            .map(|c| (c.name.as_str(), c.phone.as_str()));
         if let Some(number) = &reply.emergency_phone {
             println!("Emergency: {number}");
         }

@@ -297,9 +297,7 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     }
     if version < 2 {
         // How urgent an urgent reply was; empty for other kinds and for older rows.
-        connection.execute_batch(
-            "BEGIN; ALTER TABLE turns ADD COLUMN severity TEXT; COMMIT;",
-        )?;
+        connection.execute_batch("BEGIN; ALTER TABLE turns ADD COLUMN severity TEXT; COMMIT;")?;
     }
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)
 }
@@ -632,7 +630,12 @@ mod tests {
         let now = 1_800_000_000;
         let emergency = Turn {
             severity: Some("emergency".into()),
-            ..turn("u2", now - 10, "urgent", "my lips are swelling, ring me on 07700 900123")
+            ..turn(
+                "u2",
+                now - 10,
+                "urgent",
+                "my lips are swelling, ring me on 07700 900123",
+            )
         };
         store
             .insert_turns(&[
@@ -644,9 +647,17 @@ mod tests {
         let report = store.report(30, now).unwrap();
         assert_eq!(report.urgent_by_severity["emergency"], 1);
         assert_eq!(report.urgent_by_severity["same_day"], 1);
-        let listed: Vec<_> = report.urgent.iter().map(|u| u.severity.as_deref()).collect();
+        let listed: Vec<_> = report
+            .urgent
+            .iter()
+            .map(|u| u.severity.as_deref())
+            .collect();
         assert_eq!(listed, [Some("emergency"), Some("same_day")]);
-        assert!(!report.urgent[0].question.contains("07700"), "{:?}", report.urgent);
+        assert!(
+            !report.urgent[0].question.contains("07700"),
+            "{:?}",
+            report.urgent
+        );
         assert!(report.urgent[0].time.ends_with("UTC"));
     }
 

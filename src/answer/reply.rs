@@ -486,7 +486,10 @@ mod tests {
             dialable("emergency services (999 in the UK, 112 in the EU)").as_deref(),
             Some("999")
         );
-        assert_eq!(dialable("+44 20 7946 0000").as_deref(), Some("+442079460000"));
+        assert_eq!(
+            dialable("+44 20 7946 0000").as_deref(),
+            Some("+442079460000")
+        );
         assert_eq!(dialable("your local emergency number"), None);
     }
 

