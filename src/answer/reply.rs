@@ -237,35 +237,30 @@ const SHORT_ITEM_CHARS: usize = 60;
 const LEAD_IN_CHARS: usize = 160;
 
 /// A short list item read alone can mislead ("you are pregnant"); with its list's lead-in it
-/// says what the article says ("Please don't book a peel if: …; you are pregnant").
+/// says what the article says ("Please don't book a peel if: …; you are pregnant"). Loads the
+/// lead-in and the items that fit in an answer, one by one: the cost is the answer's, not the
+/// article's (a list may have thousands of items).
 fn list_context(passage: &StoredPassage, generation: &Generation) -> Option<String> {
     let short_item = passage.item && passage.text.chars().count() < SHORT_ITEM_CHARS;
     let lead_in = !passage.item && passage.text.chars().count() <= LEAD_IN_CHARS;
     if !short_item && !lead_in {
         return None;
     }
-    let all = generation.article_passages(&passage.slug).ok()??;
-    let section: Vec<&StoredPassage> = all
-        .iter()
-        .filter(|p| p.section_ord == passage.section_ord)
-        .collect();
-    let at = section
-        .iter()
-        .position(|p| p.passage_ord == passage.passage_ord)?;
-    let start = if short_item {
-        (0..at).rev().find(|&i| !section[i].item)?
-    } else {
-        at
+    let searcher = generation.searcher();
+    let at = |ord: u64| {
+        generation
+            .passage_at(&searcher, &passage.slug, passage.section_ord, ord)
+            .ok()
+            .flatten()
     };
-    let end = (start + 1..section.len())
-        .find(|&i| !section[i].item)
-        .unwrap_or(section.len());
-    if end == start + 1 {
-        return None;
-    }
-    let lead = section[start].text.trim_end();
-    let mut text = lead.to_string();
-    for (n, item) in section[start + 1..end].iter().enumerate() {
+    let lead = match short_item {
+        true => at(passage.lead_ord?)?,
+        false => passage.clone(),
+    };
+    let mut items = (lead.passage_ord + 1..).map_while(|ord| at(ord).filter(|p| p.item));
+    let first = items.next()?;
+    let mut text = lead.text.trim_end().to_string();
+    for (n, item) in std::iter::once(first).chain(items).enumerate() {
         let addition = item.text.trim_end_matches(['.', ';']);
         if text.len() + addition.len() + 2 > MAX_ANSWER_CHARS {
             break;

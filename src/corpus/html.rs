@@ -8,9 +8,11 @@ use scraper::{ElementRef, Html, Node, Selector};
 use super::{Block, Parsed, clean_text};
 
 /// Elements whose content is never article text.
-const CHROME_TAGS: [&str; 15] = [
+/// Media elements' content is only a fallback message ("your browser cannot play this").
+const CHROME_TAGS: [&str; 20] = [
     "nav", "header", "footer", "aside", "script", "style", "noscript", "template", "form",
-    "button", "svg", "iframe", "select", "dialog", "head",
+    "button", "svg", "iframe", "select", "dialog", "head", "video", "audio", "canvas", "object",
+    "embed",
 ];
 /// Class or id words that mark site chrome inside the article area.
 const CHROME_WORDS: [&str; 14] = [
@@ -29,9 +31,53 @@ const CHROME_WORDS: [&str; 14] = [
     "sidebar",
     "menu",
 ];
-const INLINE_TAGS: [&str; 18] = [
-    "a", "abbr", "b", "bdi", "cite", "code", "em", "i", "kbd", "mark", "q", "s", "small", "span",
-    "strong", "sub", "sup", "time",
+/// Elements that start a block of text of their own: HTML's flow containers, the content
+/// model's non-phrasing elements. Every other element, known or not (`u`, `font`, `del`, `img`,
+/// a custom `x-note`), is inline: its text goes on with the sentence around it.
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hgroup",
+    "hr",
+    "html",
+    "legend",
+    "li",
+    "listing",
+    "main",
+    "menu",
+    "ol",
+    "p",
+    "pre",
+    "search",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 ];
 
 pub(crate) fn parse(text: &str) -> Parsed {
@@ -65,13 +111,8 @@ fn first<'a>(document: &'a Html, selector: &str) -> Option<ElementRef<'a>> {
 
 fn canonical(document: &Html) -> Option<String> {
     let selector = Selector::parse("link[rel~=canonical]").ok()?;
-    let href = document
-        .select(&selector)
-        .next()?
-        .value()
-        .attr("href")?
-        .trim();
-    (href.starts_with("http://") || href.starts_with("https://")).then(|| href.to_string())
+    let href = document.select(&selector).next()?.value().attr("href")?;
+    super::web_address(href)
 }
 
 #[derive(Default)]
@@ -94,10 +135,10 @@ impl Walker {
                     }
                     if name == "br" {
                         self.pending.push(' ');
-                    } else if INLINE_TAGS.contains(&name) {
-                        self.walk(child);
-                    } else {
+                    } else if BLOCK_TAGS.contains(&name) {
                         self.block(child, name);
+                    } else {
+                        self.walk(child);
                     }
                 }
                 _ => {}
@@ -214,6 +255,43 @@ mod tests {
         assert_eq!(
             parsed.blocks,
             vec![Block::Paragraph("Fillers add volume.".into())]
+        );
+    }
+
+    #[test]
+    fn any_element_that_is_not_a_block_keeps_its_sentence_whole() {
+        for tag in [
+            "u", "font", "del", "ins", "big", "tt", "dfn", "var", "wbr", "x-note",
+        ] {
+            let page = format!("<p>A course is usually <{tag}>six</{tag}> sessions long.</p>");
+            assert_eq!(
+                parse(&page).blocks,
+                vec![Block::Paragraph(
+                    "A course is usually six sessions long.".into()
+                )],
+                "<{tag}>"
+            );
+        }
+        let page = r#"<p>Wait <img src="a.png" alt="a clock"> two weeks <picture><source srcset="b.webp"></picture> between sessions.</p>"#;
+        assert_eq!(
+            parse(page).blocks,
+            vec![Block::Paragraph("Wait two weeks between sessions.".into())]
+        );
+    }
+
+    #[test]
+    fn block_elements_inside_inline_ones_still_start_new_paragraphs() {
+        let parsed = parse(
+            "<section><u>Lead text<p>Own paragraph.</p>tail</u><blockquote>Quoted.</blockquote></section>",
+        );
+        assert_eq!(
+            parsed.blocks,
+            vec![
+                Block::Paragraph("Lead text".into()),
+                Block::Paragraph("Own paragraph.".into()),
+                Block::Paragraph("tail".into()),
+                Block::Paragraph("Quoted.".into()),
+            ]
         );
     }
 }

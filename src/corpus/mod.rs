@@ -8,6 +8,8 @@ mod markdown;
 mod txt;
 
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use front_matter::FrontMatter;
@@ -72,17 +74,40 @@ pub enum SkipReason {
     NoContent,
 }
 
-/// The corpus files found in a folder, sorted by name, with the formats they hold.
+/// The corpus files found in a folder, sorted by name, with the formats they hold. A link
+/// to a file outside the folder is left out with a warning: the corpus is what the clinic put
+/// in it, not whatever a link reaches (`/proc/self/status`, a private note).
 pub fn list_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
         .map_err(|err| anyhow::anyhow!("cannot read the corpus folder {}: {err}", dir.display()))?;
+    let inside = dir.canonicalize()?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file() && Format::of(path).is_some())
-        .filter(|path| !is_hidden(path))
+        .filter(|path| Format::of(path).is_some() && !is_hidden(path))
+        .filter(|path| !is_link_out_of(path, &inside))
+        .filter(|path| path.is_file())
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Whether `path` is a symbolic link to something outside the folder `inside` (canonical),
+/// or to nothing; warns when so.
+fn is_link_out_of(path: &Path, inside: &Path) -> bool {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return false;
+    }
+    let stays = path
+        .canonicalize()
+        .is_ok_and(|target| target.starts_with(inside));
+    if !stays {
+        tracing::warn!(
+            file = %path.display(),
+            "skipping corpus file: it is a link to something outside the corpus folder"
+        );
+    }
+    !stays
 }
 
 fn is_hidden(path: &Path) -> bool {
@@ -106,12 +131,24 @@ pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<Article>> {
 /// Reads one corpus file into an article.
 pub fn read_file(path: &Path) -> Result<Article, SkipReason> {
     let format = Format::of(path).ok_or(SkipReason::NoContent)?;
-    if std::fs::metadata(path)?.len() > MAX_FILE_BYTES {
+    let mut bytes = Vec::new();
+    open(path)?.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(SkipReason::TooLarge);
     }
-    let bytes = std::fs::read(path)?;
     let slug = slug_of(path);
     parse(&slug, format, &bytes)
+}
+
+/// Opens a corpus file for reading, refusing by its size alone one over [`MAX_FILE_BYTES`]:
+/// a 2 GB file costs a look at its metadata, not 2 GB of memory. What is read from the file is
+/// capped one byte past the limit too, for files whose size says nothing (`/proc`, a pipe).
+pub fn open(path: &Path) -> Result<std::io::Take<File>, SkipReason> {
+    let file = File::open(path)?;
+    if file.metadata()?.len() > MAX_FILE_BYTES {
+        return Err(SkipReason::TooLarge);
+    }
+    Ok(file.take(MAX_FILE_BYTES + 1))
 }
 
 /// Parses a file's bytes; pure, so tests and fuzzing need no files.
@@ -139,13 +176,37 @@ pub fn parse(slug: &str, format: Format, bytes: &[u8]) -> Result<Article, SkipRe
         return Err(SkipReason::NoContent);
     }
     Ok(Article {
+        url: front_matter_url(slug, front.url).or(parsed.url),
         slug: slug.to_string(),
         title,
-        url: front.url.or(parsed.url),
         date: front.date,
         meta: front.meta,
         blocks,
     })
+}
+
+/// A front matter `url` becomes links on pages and in answers, so only a web address will do:
+/// `javascript:` or `data:` would run in a visitor's browser. Anything else is ignored, warned.
+fn front_matter_url(slug: &str, url: Option<String>) -> Option<String> {
+    let url = url?;
+    let web = web_address(&url);
+    if web.is_none() {
+        tracing::warn!(
+            article = slug,
+            "ignoring a front matter url that is not an http(s) address"
+        );
+    }
+    web
+}
+
+/// `url` when it is an absolute http or https address.
+pub(crate) fn web_address(url: &str) -> Option<String> {
+    let url = url.trim();
+    let scheme_end = url.find("://")?;
+    let scheme = &url[..scheme_end];
+    let web = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
+    let has_host = url.len() > scheme_end + 3;
+    (web && has_host).then(|| url.to_string())
 }
 
 /// What a format parser found before front matter is applied.
@@ -252,5 +313,30 @@ mod tests {
         assert_eq!(Format::of(Path::new("a.md")), Some(Format::Markdown));
         assert_eq!(Format::of(Path::new("a.htm")), Some(Format::Html));
         assert_eq!(Format::of(Path::new("synonyms.toml")), None);
+    }
+
+    #[test]
+    fn a_front_matter_url_that_is_not_a_web_address_is_ignored() {
+        for url in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,<b>x</b>",
+            "vbscript:x",
+            "//evil.example/x",
+            "/relative/path",
+            "https:/missing-slash",
+        ] {
+            let text = format!("---\nurl: {url}\n---\nPeels\n\nA peel renews the skin.\n");
+            let article = parse("peels", Format::Text, text.as_bytes()).unwrap();
+            assert_eq!(article.url, None, "{url}");
+        }
+        for url in [
+            "https://clinic.example/peels",
+            "HTTP://clinic.example/peels",
+        ] {
+            let text = format!("---\nurl: {url}\n---\nPeels\n\nA peel renews the skin.\n");
+            let article = parse("peels", Format::Text, text.as_bytes()).unwrap();
+            assert_eq!(article.url.as_deref(), Some(url), "{url}");
+        }
     }
 }

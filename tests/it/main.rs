@@ -4,6 +4,7 @@
 mod answers;
 mod app;
 mod attack_access;
+mod attack_corpus;
 mod bad_input;
 mod contract;
 mod corpus;
