@@ -3,6 +3,7 @@
 
 mod answers;
 mod app;
+mod attack_store;
 mod bad_input;
 mod contract;
 mod corpus;
