@@ -6,79 +6,87 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 use serde::Serialize;
 
-use super::Store;
+use super::{Store, Unreadable};
 
 impl Store {
-    /// The staff report over the last `days` days.
-    pub fn report(&self, days: u32, now: i64) -> rusqlite::Result<Report> {
-        let since = now - i64::from(days) * 86_400;
-        let connection = self.connection();
-        let mut by_kind: BTreeMap<String, i64> = ["answer", "fallback", "urgent", "smalltalk"]
-            .iter()
-            .map(|k| (k.to_string(), 0))
-            .collect();
-        let mut statement =
-            connection.prepare("SELECT kind, COUNT(*) FROM turns WHERE at >= ?1 GROUP BY kind")?;
-        for row in statement.query_map(params![since], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })? {
-            let (kind, n) = row?;
-            by_kind.insert(kind, n);
-        }
-        let questions = by_kind.values().sum();
-        let mut statement = connection.prepare(
-            "SELECT date(at, 'unixepoch') AS day, COUNT(*), SUM(kind = 'answer'), SUM(kind = 'fallback'), SUM(kind = 'urgent') FROM turns WHERE at >= ?1 GROUP BY day ORDER BY day",
-        )?;
-        let per_day = statement
-            .query_map(params![since], |r| {
-                Ok(Day {
-                    day: r.get(0)?,
-                    questions: r.get(1)?,
-                    answers: r.get(2)?,
-                    fallbacks: r.get(3)?,
-                    urgent: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut statement = connection.prepare(
-            "SELECT question FROM turns WHERE at >= ?1 AND kind = 'fallback' ORDER BY at DESC",
-        )?;
-        let fallbacks = statement
-            .query_map(params![since], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut statement = connection
-            .prepare("SELECT SUM(helpful), SUM(NOT helpful) FROM feedback WHERE at >= ?1")?;
-        let (helpful, not_helpful) = statement.query_row(params![since], |r| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-            ))
-        })?;
-        let mut statement = connection.prepare(
-            "SELECT t.question, t.top_source, f.comment FROM feedback f JOIN turns t ON t.answer_id = f.answer_id WHERE f.at >= ?1 AND NOT f.helpful ORDER BY f.at DESC LIMIT 50",
-        )?;
-        let unhelpful = statement
-            .query_map(params![since], |r| {
-                Ok(Unhelpful {
-                    question: r.get(0)?,
-                    source: r.get(1)?,
-                    comment: r.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Report {
-            days,
-            questions,
-            by_kind,
-            per_day,
-            unanswered: group_similar(&fallbacks),
-            feedback: FeedbackCounts {
-                helpful,
-                not_helpful,
-            },
-            unhelpful,
+    /// The staff report over the last `days` days, or why the database cannot give it.
+    pub fn report(&self, days: u32, now: i64) -> Result<Report, Unreadable> {
+        let mut db = self.db();
+        let connection = db.usable()?;
+        query(connection, days, now).map_err(|err| {
+            tracing::warn!("could not read the questions database: {err}");
+            Unreadable::from(&err)
         })
     }
+}
+
+fn query(connection: &rusqlite::Connection, days: u32, now: i64) -> rusqlite::Result<Report> {
+    let since = now - i64::from(days) * 86_400;
+    let mut by_kind: BTreeMap<String, i64> = ["answer", "fallback", "urgent", "smalltalk"]
+        .iter()
+        .map(|k| (k.to_string(), 0))
+        .collect();
+    let mut statement =
+        connection.prepare("SELECT kind, COUNT(*) FROM turns WHERE at >= ?1 GROUP BY kind")?;
+    for row in statement.query_map(params![since], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (kind, n) = row?;
+        by_kind.insert(kind, n);
+    }
+    let questions = by_kind.values().sum();
+    let mut statement = connection.prepare(
+            "SELECT date(at, 'unixepoch') AS day, COUNT(*), SUM(kind = 'answer'), SUM(kind = 'fallback'), SUM(kind = 'urgent') FROM turns WHERE at >= ?1 GROUP BY day ORDER BY day",
+        )?;
+    let per_day = statement
+        .query_map(params![since], |r| {
+            Ok(Day {
+                day: r.get(0)?,
+                questions: r.get(1)?,
+                answers: r.get(2)?,
+                fallbacks: r.get(3)?,
+                urgent: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut statement = connection.prepare(
+        "SELECT question FROM turns WHERE at >= ?1 AND kind = 'fallback' ORDER BY at DESC",
+    )?;
+    let fallbacks = statement
+        .query_map(params![since], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut statement =
+        connection.prepare("SELECT SUM(helpful), SUM(NOT helpful) FROM feedback WHERE at >= ?1")?;
+    let (helpful, not_helpful) = statement.query_row(params![since], |r| {
+        Ok((
+            r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+            r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+        ))
+    })?;
+    let mut statement = connection.prepare(
+            "SELECT t.question, t.top_source, f.comment FROM feedback f JOIN turns t ON t.answer_id = f.answer_id WHERE f.at >= ?1 AND NOT f.helpful ORDER BY f.at DESC LIMIT 50",
+        )?;
+    let unhelpful = statement
+        .query_map(params![since], |r| {
+            Ok(Unhelpful {
+                question: r.get(0)?,
+                source: r.get(1)?,
+                comment: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Report {
+        days,
+        questions,
+        by_kind,
+        per_day,
+        unanswered: group_similar(&fallbacks),
+        feedback: FeedbackCounts {
+            helpful,
+            not_helpful,
+        },
+        unhelpful,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     let version: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -29,6 +29,18 @@ pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
                  at INTEGER NOT NULL
              );
              CREATE INDEX IF NOT EXISTS feedback_answer ON feedback (answer_id);
+             COMMIT;",
+        )?;
+    }
+    if version < 2 {
+        // One vote per answer, and only for answers that were given: the latest vote of each
+        // answer stays, and votes for ids never issued (a flood of them) go.
+        connection.execute_batch(
+            "BEGIN;
+             DELETE FROM feedback WHERE id NOT IN (SELECT MAX(id) FROM feedback GROUP BY answer_id);
+             DELETE FROM feedback WHERE answer_id NOT IN (SELECT answer_id FROM turns);
+             DROP INDEX IF EXISTS feedback_answer;
+             CREATE UNIQUE INDEX IF NOT EXISTS feedback_one_per_answer ON feedback (answer_id);
              COMMIT;",
         )?;
     }
