@@ -47,7 +47,10 @@ async fn report_until(app: &App, ready: impl Fn(&Value) -> bool) -> Value {
 async fn erase(app: &App, conversation: &str) {
     let response = app
         .client
-        .delete(format!("{}/api/staff/conversations/{conversation}", app.base))
+        .delete(format!(
+            "{}/api/staff/conversations/{conversation}",
+            app.base
+        ))
         .send()
         .await
         .unwrap();
@@ -77,7 +80,10 @@ async fn feedback_for_an_answer_never_given_is_refused_and_not_counted() {
             post_feedback(&app, json!({"answer_id": NEVER_GIVEN, "helpful": false})).await;
         assert_eq!(response.status(), 404);
         let error: Value = response.json().await.unwrap();
-        assert!(error["error"].as_str().unwrap().contains("answer"), "{error}");
+        assert!(
+            error["error"].as_str().unwrap().contains("answer"),
+            "{error}"
+        );
     }
     app.ask("Does it hurt?").await;
     let body = report_until(&app, |b| b["questions"] == 1).await;
@@ -95,7 +101,10 @@ async fn a_later_vote_on_an_answer_replaces_the_earlier_one() {
     }
     let body = report_until(&app, |b| b["feedback"]["helpful"] == 1).await;
     assert_eq!(body["feedback"]["helpful"], 1, "{body}");
-    assert_eq!(body["feedback"]["not_helpful"], 0, "one vote per answer: {body}");
+    assert_eq!(
+        body["feedback"]["not_helpful"], 0,
+        "one vote per answer: {body}"
+    );
 }
 
 #[tokio::test]
