@@ -95,6 +95,17 @@ pub async fn feedback(
             "the comment is longer than {MAX_COMMENT_CHARS} characters"
         )));
     }
+    // Only answers this service gave, and not erased: memory knows the recent ones, the
+    // database the older ones.
+    let recorder = state.recorder.clone();
+    let answer_id = request.answer_id.clone();
+    let issued = recorder.recently_issued(&answer_id)
+        || tokio::task::spawn_blocking(move || recorder.issued(&answer_id)).await?;
+    if !issued {
+        return Err(ApiError::Missing(
+            "no answer with this answer_id was given, or it has been erased".into(),
+        ));
+    }
     state.recorder.feedback(Feedback {
         answer_id: request.answer_id,
         helpful: request.helpful,

@@ -35,6 +35,9 @@ pub enum ApiError {
     /// 404: no such route or resource.
     #[error("not found")]
     NotFound,
+    /// 404: the request names something that does not exist; the message says what.
+    #[error("{0}")]
+    Missing(String),
     /// 405: the route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -53,6 +56,9 @@ pub enum ApiError {
     /// 503: the service is overloaded or the request took too long.
     #[error("the service is busy; please try again in a moment")]
     Busy,
+    /// 503: a part the request needs cannot be used now; the message says which, plainly.
+    #[error("{0}")]
+    Unavailable(String),
     /// 500: a fault of ours; the detail is logged, not sent.
     #[error("something went wrong on our side")]
     Internal(#[source] anyhow::Error),
@@ -66,14 +72,14 @@ impl ApiError {
             ApiError::Forbidden | ApiError::WrongHost | ApiError::CrossSite => {
                 StatusCode::FORBIDDEN
             }
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited(_) | ApiError::TooManyAttempts(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

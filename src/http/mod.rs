@@ -75,7 +75,10 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let chat = Router::new().route("/api/chat", post(api::chat));
+    // Feedback is limited per client like chat: one vote is cheap to send, many are a flood.
+    let chat = Router::new()
+        .route("/api/chat", post(api::chat))
+        .route("/api/feedback", post(api::feedback));
     // With limits off (CLINIC_CHAT_RATE_PER_MINUTE=0) there is nothing to check per request.
     let chat = if state.limiter.is_enabled() {
         chat.route_layer(middleware::from_fn_with_state(
@@ -119,7 +122,6 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/welcome", get(api::welcome))
-        .route("/api/feedback", post(api::feedback))
         .route("/", get(pages::home))
         .route("/articles/{slug}", get(pages::article))
         .route("/static/{file}", get(pages::asset));

@@ -36,15 +36,10 @@ fn days(params: &ReportParams) -> Result<u32, ApiError> {
 
 async fn load_report(state: &AppState, days: u32) -> Result<Report, ApiError> {
     let recorder = state.recorder.clone();
-    tokio::task::spawn_blocking(move || {
-        let store = recorder.store().ok_or_else(|| {
-            ApiError::Internal(anyhow::anyhow!("the questions database is unavailable"))
-        })?;
-        store
-            .report(days, store::now())
-            .map_err(|e| ApiError::Internal(e.into()))
-    })
-    .await?
+    // An unreadable database is said plainly (503), never as a fault of ours.
+    tokio::task::spawn_blocking(move || recorder.store().report(days, store::now()))
+        .await?
+        .map_err(|err| ApiError::Unavailable(err.to_string()))
 }
 
 pub async fn report(

@@ -5,6 +5,7 @@ mod answers;
 mod app;
 mod attack_access;
 mod attack_corpus;
+mod attack_store;
 mod bad_input;
 mod contract;
 mod corpus;

@@ -1,0 +1,347 @@
+//! The staff report: counts by kind and day, unanswered questions grouped by wording, and
+//! feedback, read from the database.
+
+use std::collections::BTreeMap;
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Store, Unreadable};
+
+/// Urgent messages listed on the staff page at most.
+const URGENT_LISTED: i64 = 100;
+
+impl Store {
+    /// The staff report over the last `days` days, or why the database cannot give it.
+    pub fn report(&self, days: u32, now: i64) -> Result<Report, Unreadable> {
+        let mut db = self.db();
+        let connection = db.usable()?;
+        query(connection, days, now).map_err(|err| {
+            tracing::warn!("could not read the questions database: {err}");
+            Unreadable::from(&err)
+        })
+    }
+}
+
+fn query(connection: &rusqlite::Connection, days: u32, now: i64) -> rusqlite::Result<Report> {
+    let since = now - i64::from(days) * 86_400;
+    let mut by_kind: BTreeMap<String, i64> = ["answer", "fallback", "urgent", "smalltalk"]
+        .iter()
+        .map(|k| (k.to_string(), 0))
+        .collect();
+    let mut statement =
+        connection.prepare("SELECT kind, COUNT(*) FROM turns WHERE at >= ?1 GROUP BY kind")?;
+    for row in statement.query_map(params![since], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (kind, n) = row?;
+        by_kind.insert(kind, n);
+    }
+    let questions = by_kind.values().sum();
+    let mut statement = connection.prepare(
+            "SELECT date(at, 'unixepoch') AS day, COUNT(*), SUM(kind = 'answer'), SUM(kind = 'fallback'), SUM(kind = 'urgent') FROM turns WHERE at >= ?1 GROUP BY day ORDER BY day",
+        )?;
+    let per_day = statement
+        .query_map(params![since], |r| {
+            Ok(Day {
+                day: r.get(0)?,
+                questions: r.get(1)?,
+                answers: r.get(2)?,
+                fallbacks: r.get(3)?,
+                urgent: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut statement = connection.prepare(
+        "SELECT question FROM turns WHERE at >= ?1 AND kind = 'fallback' ORDER BY at DESC",
+    )?;
+    let fallbacks = statement
+        .query_map(params![since], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut statement =
+        connection.prepare("SELECT SUM(helpful), SUM(NOT helpful) FROM feedback WHERE at >= ?1")?;
+    let (helpful, not_helpful) = statement.query_row(params![since], |r| {
+        Ok((
+            r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+            r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+        ))
+    })?;
+    let mut statement = connection.prepare(
+            "SELECT t.question, t.top_source, f.comment FROM feedback f JOIN turns t ON t.answer_id = f.answer_id WHERE f.at >= ?1 AND NOT f.helpful ORDER BY f.at DESC LIMIT 50",
+        )?;
+    let unhelpful = statement
+        .query_map(params![since], |r| {
+            Ok(Unhelpful {
+                question: r.get(0)?,
+                source: r.get(1)?,
+                comment: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (urgent_by_severity, urgent) = urgent_turns(connection, since)?;
+    Ok(Report {
+        days,
+        questions,
+        by_kind,
+        urgent_by_severity,
+        urgent,
+        per_day,
+        unanswered: group_similar(&fallbacks),
+        feedback: FeedbackCounts {
+            helpful,
+            not_helpful,
+        },
+        unhelpful,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub days: u32,
+    pub questions: i64,
+    pub by_kind: BTreeMap<String, i64>,
+    /// Urgent replies by severity (`emergency`, `same_day`).
+    pub urgent_by_severity: BTreeMap<String, i64>,
+    /// The latest urgent messages, newest first, redacted.
+    pub urgent: Vec<UrgentTurn>,
+    pub per_day: Vec<Day>,
+    pub unanswered: Vec<Unanswered>,
+    pub feedback: FeedbackCounts,
+    pub unhelpful: Vec<Unhelpful>,
+}
+
+/// Urgent turns counted by severity, and the latest of them, newest first.
+fn urgent_turns(
+    connection: &rusqlite::Connection,
+    since: i64,
+) -> rusqlite::Result<(BTreeMap<String, i64>, Vec<UrgentTurn>)> {
+    let mut counts: BTreeMap<String, i64> = ["emergency", "same_day"]
+        .iter()
+        .map(|s| (s.to_string(), 0))
+        .collect();
+    let mut statement = connection.prepare(
+        "SELECT COALESCE(severity, 'unknown'), COUNT(*) FROM turns WHERE at >= ?1 AND kind = 'urgent' GROUP BY 1",
+    )?;
+    for row in statement.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (severity, n): (String, i64) = row?;
+        counts.insert(severity, n);
+    }
+    let mut statement = connection.prepare(
+        "SELECT at, strftime('%Y-%m-%d %H:%M UTC', at, 'unixepoch'), question, severity FROM turns WHERE at >= ?1 AND kind = 'urgent' ORDER BY at DESC, id DESC LIMIT ?2",
+    )?;
+    let listed = statement
+        .query_map(params![since, URGENT_LISTED], |r| {
+            Ok(UrgentTurn {
+                at: r.get(0)?,
+                time: r.get(1)?,
+                question: r.get(2)?,
+                severity: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((counts, listed))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UrgentTurn {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    /// The same, as "YYYY-MM-DD HH:MM UTC".
+    pub time: String,
+    pub question: String,
+    pub severity: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Day {
+    pub day: String,
+    pub questions: i64,
+    pub answers: i64,
+    pub fallbacks: i64,
+    pub urgent: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Unanswered {
+    pub question: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedbackCounts {
+    pub helpful: i64,
+    pub not_helpful: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unhelpful {
+    pub question: String,
+    pub source: Option<String>,
+    pub comment: Option<String>,
+}
+/// Questions grouped by wording that differs only in case, punctuation, small words or order:
+/// "What are your opening hours?" and "opening hours??" count as one. Most asked first.
+fn group_similar(questions: &[String]) -> Vec<Unanswered> {
+    let mut groups: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    for question in questions {
+        let mut words: Vec<String> = crate::answer::question::words(question)
+            .into_iter()
+            .filter(|w| !crate::answer::analysis::is_stop_word(w))
+            .map(|w| w.trim_end_matches('s').to_string())
+            .collect();
+        words.sort();
+        words.dedup();
+        let key = if words.is_empty() {
+            question.to_lowercase()
+        } else {
+            words.join(" ")
+        };
+        groups.entry(key).or_insert_with(|| (question.clone(), 0)).1 += 1;
+    }
+    let mut list: Vec<Unanswered> = groups
+        .into_values()
+        .map(|(question, count)| Unanswered { question, count })
+        .collect();
+    list.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.question.cmp(&b.question))
+    });
+    list.truncate(20);
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Feedback, Turn};
+
+    fn turn(id: &str, at: i64, kind: &str, question: &str) -> Turn {
+        Turn {
+            answer_id: id.into(),
+            conversation_id: format!("c_{id}"),
+            at,
+            kind: kind.into(),
+            question: question.into(),
+            top_source: Some("/articles/x#y".into()),
+            latency_us: 150,
+            severity: (kind == "urgent").then(|| "same_day".into()),
+        }
+    }
+
+    #[test]
+    fn the_report_counts_kinds_groups_unanswered_wordings_and_feedback() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let now = 1_800_000_000;
+        store
+            .insert_turns(&[
+                turn("a1", now - 10, "answer", "does it hurt"),
+                turn("a2", now - 20, "fallback", "What are your opening hours?"),
+                turn("a3", now - 30, "fallback", "opening hours??"),
+                turn("a4", now - 40, "fallback", "do you do tattoo removal"),
+                turn("a5", now - 50, "urgent", "I have a fever"),
+                turn(
+                    "a6",
+                    now - 40 * 86_400,
+                    "answer",
+                    "too old for a 30 day report",
+                ),
+            ])
+            .unwrap();
+        store
+            .insert_feedback(&[
+                Feedback {
+                    answer_id: "a1".into(),
+                    helpful: true,
+                    comment: None,
+                    at: now,
+                },
+                Feedback {
+                    answer_id: "a2".into(),
+                    helpful: false,
+                    comment: Some("call me on 07700900123".into()),
+                    at: now,
+                },
+            ])
+            .unwrap();
+        let report = store.report(30, now).unwrap();
+        assert_eq!(report.questions, 5);
+        assert_eq!(report.by_kind["fallback"], 3);
+        assert_eq!(report.by_kind["urgent"], 1);
+        assert_eq!(report.by_kind["smalltalk"], 0);
+        assert_eq!(
+            report.unanswered[0],
+            Unanswered {
+                question: "What are your opening hours?".into(),
+                count: 2
+            }
+        );
+        assert_eq!(report.feedback.helpful, 1);
+        assert_eq!(report.feedback.not_helpful, 1);
+        assert_eq!(
+            report.unhelpful[0].comment.as_deref(),
+            Some("call me on [number]")
+        );
+    }
+
+    #[test]
+    fn urgent_messages_are_counted_by_severity_and_listed_newest_first_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let now = 1_800_000_000;
+        let emergency = Turn {
+            severity: Some("emergency".into()),
+            ..turn(
+                "u2",
+                now - 10,
+                "urgent",
+                "my lips are swelling, ring me on 07700 900123",
+            )
+        };
+        store
+            .insert_turns(&[
+                turn("u1", now - 20, "urgent", "the area is hot and spreading"),
+                emergency,
+                turn("a1", now - 5, "answer", "does it hurt"),
+            ])
+            .unwrap();
+        let report = store.report(30, now).unwrap();
+        assert_eq!(report.urgent_by_severity["emergency"], 1);
+        assert_eq!(report.urgent_by_severity["same_day"], 1);
+        let listed: Vec<_> = report
+            .urgent
+            .iter()
+            .map(|u| u.severity.as_deref())
+            .collect();
+        assert_eq!(listed, [Some("emergency"), Some("same_day")]);
+        assert!(
+            !report.urgent[0].question.contains("07700"),
+            "{:?}",
+            report.urgent
+        );
+        assert!(report.urgent[0].time.ends_with("UTC"));
+    }
+
+    #[test]
+    fn a_database_from_before_severity_gains_the_column_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let connection =
+                rusqlite::Connection::open(dir.path().join(crate::store::DATABASE)).unwrap();
+            connection
+                .execute_batch(
+                    "CREATE TABLE turns (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL UNIQUE, conversation_id TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, question TEXT NOT NULL, top_source TEXT, latency_us INTEGER NOT NULL);
+                     CREATE TABLE feedback (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL, helpful INTEGER NOT NULL, comment TEXT, at INTEGER NOT NULL);
+                     INSERT INTO turns (answer_id, conversation_id, at, kind, question, latency_us) VALUES ('old', 'c', 1799999990, 'urgent', 'fever', 1);
+                     PRAGMA user_version = 1;",
+                )
+                .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let report = store.report(30, 1_800_000_000).unwrap();
+        assert_eq!(report.urgent.len(), 1);
+        assert_eq!(report.urgent[0].severity, None);
+        assert_eq!(report.urgent_by_severity["unknown"], 1);
+    }
+}
