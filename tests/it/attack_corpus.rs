@@ -157,10 +157,8 @@ impl Process {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("the service exited ({status}):\n{}", self.logs());
             }
-            if let Ok(response) = blocking::get(&format!("{}/healthz", self.base)) {
-                if response == 200 {
-                    return;
-                }
+            if blocking::get(&format!("{}/healthz", self.base)) == Ok(200) {
+                return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
