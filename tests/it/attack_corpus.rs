@@ -157,10 +157,8 @@ impl Process {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("the service exited ({status}):\n{}", self.logs());
             }
-            if let Ok(response) = blocking::get(&format!("{}/healthz", self.base)) {
-                if response == 200 {
-                    return;
-                }
+            if blocking::get(&format!("{}/healthz", self.base)) == Ok(200) {
+                return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -378,15 +376,21 @@ fn two_services_reindexing_one_index_folder_never_break_each_others_builds() {
 
 // --- Item 14b: a read-only index folder -----------------------------------------------------
 
-/// Makes every folder and file under `path` read-only (and readable by all).
-fn make_read_only(path: &Path) {
-    let mode = if path.is_dir() { 0o555 } else { 0o444 };
+/// Makes every folder and file under `path` read-only (and readable by all), or writable
+/// again by its owner.
+fn set_writable(path: &Path, writable: bool) {
+    let mode = match (path.is_dir(), writable) {
+        (true, false) => 0o555,
+        (true, true) => 0o755,
+        (false, false) => 0o444,
+        (false, true) => 0o644,
+    };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     if path.is_dir() {
         for entry in std::fs::read_dir(path).unwrap().flatten() {
-            make_read_only(&entry.path());
+            set_writable(&entry.path(), writable);
         }
     }
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 #[test]
@@ -394,8 +398,8 @@ fn a_read_only_index_folder_with_a_current_index_is_served_as_it_is() {
     let dir = corpus_with(&[]);
     let root = dir.path();
     clinic_chat::index::build(&root.join("corpus"), &root.join("index")).unwrap();
-    make_read_only(&root.join("index"));
-    make_read_only(&root.join("corpus"));
+    set_writable(&root.join("index"), false);
+    set_writable(&root.join("corpus"), false);
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o777)).unwrap();
     std::fs::create_dir(root.join("data")).unwrap();
     std::fs::set_permissions(root.join("data"), std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -408,6 +412,10 @@ fn a_read_only_index_folder_with_a_current_index_is_served_as_it_is() {
             .any(|l| l.contains("WARN") && l.contains("read-only")),
         "no warning says reindex is unavailable:\n{logs}"
     );
+    drop(process);
+    // So the temporary folder can be removed by a test run that is not root's.
+    set_writable(&root.join("index"), true);
+    set_writable(&root.join("corpus"), true);
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700)).unwrap();
 }
 
