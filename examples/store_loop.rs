@@ -36,6 +36,7 @@ fn main() -> anyhow::Result<()> {
                 "Mesotherapy for Flawless Skin — Mesotherapy for hair loss treatment".to_string(),
             ),
             latency_us: 40,
+            severity: None,
         });
         if i % BURST == BURST - 1 {
             recorder.flush();
