@@ -7,4 +7,5 @@ mod bad_input;
 mod contract;
 mod corpus;
 mod robust;
+mod slow_clients;
 mod staff;
