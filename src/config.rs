@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -112,6 +113,15 @@ pub struct Config {
         global = true
     )]
     pub public_hosts: Vec<String>,
+    /// Milliseconds a client may take to send a request's head, or its body, and that an idle
+    /// keep-alive connection stays open; slower connections are closed (a slow body gets 408).
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CLIENT_TIMEOUT_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub client_timeout_ms: u64,
     /// Folder for the service's own data (the embedded database).
     #[arg(long, env = "CLINIC_CHAT_DATA", default_value = "data", global = true)]
     pub data: PathBuf,
@@ -201,6 +211,10 @@ impl Config {
             ),
             None => Ok(()),
         }
+    }
+
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_millis(self.client_timeout_ms)
     }
 
     pub fn settings(&self) -> Settings {

@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
 fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     config.check_staff_access()?;
+    raise_open_files_limit();
     let (answerer, report) = clinic_chat::load(&config)?;
     if let Some(report) = report {
         tracing::info!("{}", describe(&report));
@@ -68,6 +69,16 @@ fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Every connection is an open file, and the server keeps its connections a margin below the
+/// soft limit: raise it to the hard limit, which needs no privilege (1,024 is a common soft
+/// limit, far below the hard one).
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open files limit"),
+        Err(err) => tracing::warn!("could not raise the open files limit: {err}"),
+    }
 }
 
 fn reindex(config: &Config) -> anyhow::Result<()> {

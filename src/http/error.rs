@@ -41,6 +41,9 @@ pub enum ApiError {
     /// 405: the route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 408: the body did not arrive within the client timeout.
+    #[error("the request body took too long to arrive")]
+    SlowBody,
     /// 413: the body is larger than the service reads.
     #[error("the request body is larger than 16 KiB")]
     TooLarge,
@@ -74,6 +77,7 @@ impl ApiError {
             }
             ApiError::NotFound | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited(_) | ApiError::TooManyAttempts(_) => {

@@ -1,17 +1,18 @@
 //! HTTP: `router(state)` builds the routes and layers without I/O (tests call it directly);
-//! `run(listener, state, shutdown)` serves it until `shutdown` completes, finishing the
-//! requests in flight.
+//! `run(listener, state, shutdown)` serves it (see `serve` for the connections) until
+//! `shutdown` completes, finishing the requests in flight.
 
 pub mod access;
 mod api;
 pub mod error;
 pub mod guard;
+mod intake;
 mod pages;
+mod serve;
 mod session;
 mod staff;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,12 +53,15 @@ pub struct AppState {
     pub allowed_origins: Arc<[String]>,
     pub log_questions: bool,
     pub recorder: Arc<Recorder>,
+    /// How long a client may take over a request's head or body, or idle between requests.
+    pub client_timeout: Duration,
 }
 
 impl AppState {
     pub fn new(answerer: Arc<Answerer>, config: Config) -> AppState {
         AppState {
             answerer,
+            client_timeout: config.client_timeout(),
             limiter: Arc::new(Limiter::new(
                 config.rate_per_minute,
                 config.trusted_proxies.clone(),
@@ -75,28 +79,36 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    // A chat slot is taken only once the body is in (`intake::read_body`, around the whole
+    // router) and the client passed its limits (the route layers, outside the slots).
     // Feedback is limited per client like chat: one vote is cheap to send, many are a flood.
     let chat = Router::new()
-        .route("/api/chat", post(api::chat))
+        .route(
+            "/api/chat",
+            post(api::chat).layer(
+                ServiceBuilder::new()
+                    .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                        ApiError::Busy
+                    }))
+                    .load_shed()
+                    .concurrency_limit(MAX_CONCURRENT)
+                    .timeout(REQUEST_TIMEOUT),
+            ),
+        )
         .route("/api/feedback", post(api::feedback));
     // With limits off (CLINIC_CHAT_RATE_PER_MINUTE=0) there is nothing to check per request.
     let chat = if state.limiter.is_enabled() {
         chat.route_layer(middleware::from_fn_with_state(
+            intake::ChatGate::new(state.limiter.clone()),
+            intake::few_slots_per_client,
+        ))
+        .route_layer(middleware::from_fn_with_state(
             state.clone(),
             guard::rate_limit,
         ))
     } else {
         chat
     };
-    let chat = chat.layer(
-        ServiceBuilder::new()
-            .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-                ApiError::Busy
-            }))
-            .load_shed()
-            .concurrency_limit(MAX_CONCURRENT)
-            .timeout(REQUEST_TIMEOUT),
-    );
     let staff = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/admin/status", get(api::status))
@@ -131,6 +143,10 @@ pub fn router(state: AppState) -> Router {
         .merge(public)
         .fallback(pages::not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(
+            state.client_timeout,
+            intake::read_body,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&state.allowed_origins))
         .layer(security_headers())
@@ -222,7 +238,8 @@ pub async fn run(
 ) -> std::io::Result<()> {
     state.limiter.spawn_pruner();
     let recorder = state.recorder.clone();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let client_timeout = state.client_timeout;
+    let app = router(state);
     let (stopping, stop) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
@@ -231,19 +248,24 @@ pub async fn run(
     let signalled = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stop.wait_for(|stopping| *stopping).await;
     };
-    let serve = axum::serve(listener, app).with_graceful_shutdown(signalled(stop.clone()));
+    let serve = serve::serve(
+        listener,
+        app,
+        client_timeout,
+        serve::max_connections(),
+        signalled(stop.clone()),
+    );
     // Requests in flight get time to finish; a client that never completes its request does
     // not keep the service from stopping.
-    let served = tokio::select! {
-        served = serve => served,
+    tokio::select! {
+        () = serve => {},
         () = async { signalled(stop).await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
             tracing::warn!("stopping with requests still open after {SHUTDOWN_GRACE:?}");
-            Ok(())
         }
     };
     // Whatever was asked before the shutdown is written before the process ends.
     let _ = tokio::task::spawn_blocking(move || recorder.close()).await;
-    served
+    Ok(())
 }
 
 /// Completes on ctrl-c or SIGTERM.

@@ -10,5 +10,6 @@ mod bad_input;
 mod contract;
 mod corpus;
 mod robust;
+mod slow_clients;
 mod staff;
 mod urgent;
