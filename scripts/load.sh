@@ -3,6 +3,7 @@
 #
 #   scripts/load.sh                 # shipped corpus, about 1.5 minutes
 #   LOAD_CORPUS=/tmp/gen10k scripts/load.sh
+#   LOAD_BIN=/path/to/other/clinic-chat scripts/load.sh   # measure that binary, unbuilt
 #
 # Starts the release binary on a free loopback port with rate limiting off, its index and data
 # in a temporary folder, and measures in one run:
@@ -44,9 +45,15 @@ if ! command -v oha >/dev/null; then
 fi
 [ -d "$CORPUS" ] || die "no corpus folder $CORPUS"
 
-say "building the release binary"
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/clinic-chat
+if [ -n "${LOAD_BIN:-}" ]; then
+  # Another build to compare with (say, the last release's binary): measured as it is.
+  BIN=$LOAD_BIN
+  [ -x "$BIN" ] || die "LOAD_BIN $BIN is not an executable"
+else
+  say "building the release binary"
+  cargo build --release --quiet
+  BIN=${CARGO_TARGET_DIR:-target}/release/clinic-chat
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/clinic-load.XXXXXX")
 SERVER_PID=
