@@ -4,6 +4,7 @@
 #   scripts/load.sh                 # shipped corpus, about 1.5 minutes
 #   LOAD_CORPUS=/tmp/gen10k scripts/load.sh
 #   LOAD_BIN=/path/to/other/clinic-chat scripts/load.sh   # measure that binary, unbuilt
+#   LOAD_QUESTIONS=/tmp/messages.txt scripts/load.sh     # chat with these messages, one a line
 #
 # Starts the release binary on a free loopback port with rate limiting off, its index and data
 # in a temporary folder, and measures in one run:
@@ -103,8 +104,9 @@ start_server() {
   STARTUP_MS=$(($(now_ms) - started))
 }
 
-# The chat bodies oha rotates through, one JSON body a line: the benchmarks' questions.
-QUESTIONS=benches/support/questions.txt
+# The chat bodies oha rotates through, one JSON body a line: the benchmarks' questions, or
+# LOAD_QUESTIONS (real visitors' messages, say, which are longer and messier than tidy ones).
+QUESTIONS=${LOAD_QUESTIONS:-benches/support/questions.txt}
 [ -f "$QUESTIONS" ] || die "no $QUESTIONS"
 BODIES="$WORK/bodies.jsonl"
 python3 - "$QUESTIONS" "$BODIES" <<'EOF'
