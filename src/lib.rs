@@ -16,6 +16,7 @@ pub mod config;
 pub mod corpus;
 pub mod http;
 pub mod index;
+pub mod search;
 pub mod store;
 pub mod text;
 

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use super::intent::{self, CUE_TABLE, Intent};
 use super::lexicon::{Lexicon, Phrase};
 use super::spell::{Fix, Speller};
+use crate::search::{Frequencies, Wording};
 use crate::text::{self, FastSet};
 
 /// Words that carry no topic on the query side. "no" and "not" are kept: they change meaning.
@@ -45,6 +46,20 @@ pub struct Form {
     pub doc_freq: u64,
 }
 
+impl Wording for Form {
+    fn stems(&self) -> &[String] {
+        &self.stems
+    }
+
+    fn original(&self) -> bool {
+        self.original
+    }
+
+    fn doc_freq(&self) -> u64 {
+        self.doc_freq
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Concept {
     /// The visitor's words for it, for suggestions and context.
@@ -73,12 +88,6 @@ impl Analysis {
     pub fn primary_intent(&self) -> Option<Intent> {
         self.intents.first().copied()
     }
-}
-
-/// What analysis needs from the index generation: document frequencies for weights.
-pub trait Frequencies {
-    fn doc_freq(&self, stem: &str) -> u64;
-    fn num_docs(&self) -> u64;
 }
 
 pub struct Analyzer<'a> {

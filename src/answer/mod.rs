@@ -8,34 +8,28 @@ pub mod context;
 pub mod intent;
 pub mod lexicon;
 pub mod passages;
-mod postings;
 pub mod question;
 mod reply;
 pub mod safety;
 pub mod signs;
 pub mod spell;
-mod stats;
-mod tally;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use tantivy::query::{Bm25Weight, BoostQuery, EnableScoring, PhraseQuery, Query};
-use tantivy::schema::Field;
-use tantivy::{DocAddress, Term};
+use tantivy::DocAddress;
 
 use crate::index::{Generation, IndexHandle};
+use crate::search::Floor;
 use analysis::{Analysis, Analyzer};
 use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
 use passages::PassageCache;
-use postings::{ClausePostings, Postings};
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Source};
 pub use signs::{Severity, Signs};
 use spell::Speller;
-use stats::Statistics;
 
 /// Passages retrieved per question before sentence choice.
 const CANDIDATES: usize = 24;
@@ -55,9 +49,8 @@ struct Knowledge {
     speller: Speller,
     starters: Vec<String>,
     passages: PassageCache,
-    stats: Statistics,
-    /// The lexicon's phrases, and on a small index every word.
-    postings: Postings,
+    /// The search's statistics, and the postings of the lexicon's phrases.
+    floor: Floor,
 }
 
 pub struct Answerer {
@@ -201,7 +194,7 @@ impl Answerer {
         read(&Analyzer {
             lexicon: &self.lexicon,
             speller: &knowledge.speller,
-            frequencies: &knowledge.stats,
+            frequencies: knowledge.floor.statistics(),
         })
     }
 
@@ -249,24 +242,28 @@ impl Knowledge {
         known.extend(analysis::STOP_WORDS.split_whitespace().map(str::to_string));
         let speller = Speller::new(generation.terms(generation.fields.words)?, &known);
         let starters = reply::starters(&generation.manifest.articles);
-        let stats = Statistics::read(&generation)?;
-        let f = &generation.fields;
-        let postings = Postings::read(
-            &generation.searcher(),
-            &[f.body, f.heading, f.title],
-            lexicon.phrases(),
-            &stats,
-            stats.docs() <= postings::SMALL_INDEX,
-        )?;
+        let floor = Floor::read(&generation, lexicon.phrases())?;
         Ok(Knowledge {
             generation,
             speller,
             starters,
             passages: PassageCache::default(),
-            stats,
-            postings,
+            floor,
         })
     }
+}
+
+/// The best `limit` passages for the question's concepts, best first.
+fn top_addresses(
+    knowledge: &Knowledge,
+    searcher: &tantivy::Searcher,
+    analysis: &Analysis,
+    limit: usize,
+) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+    let named = analysis.concepts.iter().map(|c| &c.forms[..]);
+    knowledge
+        .floor
+        .top(&knowledge.generation, searcher, named, limit)
 }
 
 fn retrieve(
@@ -290,145 +287,6 @@ fn retrieve(
     }
     Ok(candidates)
 }
-
-/// Heading matches weigh this much more than body matches.
-const HEADING_BOOST: f32 = 2.0;
-const TITLE_BOOST: f32 = 0.5;
-const ALTERNATIVE_BOOST: f32 = 0.7;
-
-/// One clause of a question's search: one way of saying one concept, in one field, boosted.
-struct Planned<'a> {
-    field: Field,
-    stems: &'a [String],
-    boost: f32,
-    /// Its postings, when they were read with the generation.
-    postings: Option<&'a Arc<ClausePostings>>,
-}
-
-impl Planned<'_> {
-    /// Its stems as terms of its field.
-    fn terms(&self) -> Vec<Term> {
-        self.stems
-            .iter()
-            .map(|s| Term::from_field_text(self.field, s))
-            .collect()
-    }
-}
-
-/// The best `limit` passages for the question's concepts, best first, ranked and scored as
-/// tantivy's union of the clauses would rank and score them, a clause at a time ([`tally`]).
-fn top_addresses(
-    knowledge: &Knowledge,
-    searcher: &tantivy::Searcher,
-    analysis: &Analysis,
-    limit: usize,
-) -> tantivy::Result<Vec<(f32, DocAddress)>> {
-    let planned = plan(knowledge, analysis);
-    let parts = parts(knowledge, searcher, &planned)?;
-    tally::top(searcher, &parts, limit)
-}
-
-/// The planned clauses as [`tally`] walks them, weighed as their queries would be.
-fn parts<'a>(
-    knowledge: &Knowledge,
-    searcher: &tantivy::Searcher,
-    planned: &[Planned<'a>],
-) -> tantivy::Result<Vec<tally::Part<'a>>> {
-    let stats = &knowledge.stats;
-    planned
-        .iter()
-        .map(|p| {
-            Ok(match p.postings {
-                Some(postings) => tally::Part::Listed {
-                    postings,
-                    boost: p.boost,
-                },
-                None if p.stems.len() == 1 => {
-                    let term = Term::from_field_text(p.field, &p.stems[0]);
-                    let weight = Bm25Weight::for_terms(stats, std::slice::from_ref(&term))?
-                        .boost_by(p.boost);
-                    tally::Part::Word { term, weight }
-                }
-                None => {
-                    let query = BoostQuery::new(Box::new(PhraseQuery::new(p.terms())), p.boost);
-                    let scoring = EnableScoring::enabled_from_statistics_provider(stats, searcher);
-                    tally::Part::Other(query.weight(scoring)?)
-                }
-            })
-        })
-        .collect()
-}
-
-/// The clauses of a question's search. Each way of saying each concept may match body,
-/// heading or title. A clause for a field that lacks one of its stems could match nothing, and
-/// one for a word that every passage's field holds (the title of a one-article corpus) tells
-/// none apart: both are left out.
-fn plan<'a>(knowledge: &'a Knowledge, analysis: &'a Analysis) -> Vec<Planned<'a>> {
-    let stats = &knowledge.stats;
-    let fields = &knowledge.generation.fields;
-    // In a small corpus every clause is cheap; in a large one a word in a tenth of the
-    // passages tells little and costs much.
-    let common = (stats.docs() / 10).max(COMMON_FLOOR);
-    let mut planned = Vec::new();
-    for concept in &analysis.concepts {
-        let unknown = concept.forms[0].doc_freq == 0;
-        for form in concept
-            .forms
-            .iter()
-            .filter(|f| retrieves(f, unknown, common))
-        {
-            let boost = if form.original {
-                1.0
-            } else {
-                ALTERNATIVE_BOOST
-            };
-            for (field, field_boost) in [
-                (fields.body, 1.0),
-                (fields.heading, HEADING_BOOST),
-                (fields.title, TITLE_BOOST),
-            ] {
-                // Titles match the visitor's own single words only.
-                let title = field == fields.title;
-                if title && (!form.original || form.stems.len() > 1) {
-                    continue;
-                }
-                let held = |s: &String| stats.field_doc_freq(field, s);
-                if form.stems.iter().any(|s| held(s) == 0)
-                    || form.stems.iter().all(|s| held(s) >= stats.docs())
-                {
-                    continue;
-                }
-                let postings = knowledge.postings.clause(field, &form.stems);
-                // A lexicon phrase no passage's field holds.
-                if postings.is_some_and(|p| p.is_empty()) {
-                    continue;
-                }
-                planned.push(Planned {
-                    field,
-                    stems: &form.stems,
-                    boost: boost * field_boost,
-                    postings,
-                });
-            }
-        }
-    }
-    planned
-}
-
-/// Which ways of saying a concept go into the search (all of them still count when sentences
-/// are scored): the visitor's own words; the lexicon's when they are rare enough to tell
-/// passages apart; its phrases ("hair loss" for "balding") only when the visitor's word is
-/// unknown to the corpus. Every clause costs time on a large corpus.
-fn retrieves(form: &analysis::Form, unknown: bool, common: u64) -> bool {
-    if form.original {
-        return true;
-    }
-    let rare = form.doc_freq > 0 && form.doc_freq <= common;
-    rare && (unknown || form.stems.len() == 1)
-}
-
-/// Below this many passages a lexicon word is never too common to search for.
-const COMMON_FLOOR: u64 = 200;
 
 fn valid_conversation_id(id: &str) -> bool {
     (1..=64).contains(&id.len())

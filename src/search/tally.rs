@@ -230,9 +230,9 @@ mod tests {
 
     use super::*;
     use crate::answer::Lexicon;
-    use crate::answer::postings::Postings;
-    use crate::answer::postings::query::Clause;
-    use crate::answer::stats::Statistics;
+    use crate::search::postings::Postings;
+    use crate::search::postings::query::Clause;
+    use crate::search::stats::Statistics;
 
     /// A fixed sequence of picks (a linear congruential generator), the same every run.
     struct Picks(u64);

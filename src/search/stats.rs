@@ -7,7 +7,7 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
-use super::analysis::Frequencies;
+use super::Frequencies;
 use crate::index::Generation;
 use crate::text::FastMap;
 
