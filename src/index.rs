@@ -12,10 +12,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+use arc_swap::ArcSwap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::collector::{DocSetCollector, TopDocs};
@@ -380,25 +381,54 @@ pub fn register_analyzers(index: &Index) {
     index.tokenizers().register(text::RAW, text::raw_analyzer());
 }
 
-/// The index the service answers from, swapped for a new generation on a rebuild.
-pub struct IndexHandle {
+/// What the service reads from one index generation, prepared once, where the generation is
+/// built or opened, and never on a visitor's request.
+pub trait Prepared: Send + Sync + 'static {
+    fn generation(&self) -> &Arc<Generation>;
+}
+
+/// A generation needs nothing more prepared.
+impl Prepared for Arc<Generation> {
+    fn generation(&self) -> &Arc<Generation> {
+        self
+    }
+}
+
+type Prepare<K> = Box<dyn Fn(Arc<Generation>) -> anyhow::Result<K> + Send + Sync>;
+
+/// A reindex that failed: the service answers from the generation before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// Unix seconds.
+    pub at: i64,
+    pub error: String,
+}
+
+/// The index the service answers from: one immutable snapshot per generation (`K`, the
+/// generation and what was prepared from it), swapped whole on a rebuild. A reader holds the
+/// snapshot it loaded for as long as it needs it.
+pub struct IndexHandle<K: Prepared = Arc<Generation>> {
     corpus: PathBuf,
     root: PathBuf,
-    current: RwLock<Arc<Generation>>,
+    current: ArcSwap<K>,
+    prepare: Prepare<K>,
     building: Mutex<()>,
+    failure: Mutex<Option<Failure>>,
     /// The index folder could not be written at start: answers come from the index as it
     /// was, and a reindex is refused.
     read_only: bool,
 }
 
-impl IndexHandle {
+impl<K: Prepared> IndexHandle<K> {
     /// Opens the index in `root`, building it first when it is missing, unreadable, outdated,
-    /// or the corpus changed since it was built. Returns the build report when it built.
-    /// A folder this process may not write is served as it is, when it holds an index.
+    /// or the corpus changed since it was built, and prepares its snapshot with `prepare`.
+    /// Returns the build report when it built. A folder this process may not write is served
+    /// as it is, when it holds an index.
     pub fn open_or_build(
         corpus: &Path,
         root: &Path,
-    ) -> anyhow::Result<(IndexHandle, Option<BuildReport>)> {
+        prepare: impl Fn(Arc<Generation>) -> anyhow::Result<K> + Send + Sync + 'static,
+    ) -> anyhow::Result<(IndexHandle<K>, Option<BuildReport>)> {
         anyhow::ensure!(
             corpus.is_dir(),
             "the corpus folder {} does not exist",
@@ -418,27 +448,33 @@ impl IndexHandle {
                 return Err(err).with_context(|| format!("cannot lock {}", root.display()));
             }
         };
+        let snapshot = prepare(Arc::new(generation))?;
         let handle = IndexHandle {
             corpus: corpus.to_path_buf(),
             root: root.to_path_buf(),
-            current: RwLock::new(Arc::new(generation)),
+            current: ArcSwap::from_pointee(snapshot),
+            prepare: Box::new(prepare),
             building: Mutex::new(()),
+            failure: Mutex::new(None),
             read_only,
         };
         Ok((handle, report))
     }
 
-    /// The generation to answer from; cheap, and stays valid through a swap.
-    pub fn current(&self) -> Arc<Generation> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    /// The snapshot to answer from; cheap, and stays whole through a swap.
+    pub fn current(&self) -> Arc<K> {
+        self.current.load_full()
     }
 
-    /// Builds a new generation from the corpus aside and swaps it in; questions keep being
-    /// answered from the old one meanwhile. Rebuilds are serialised, with other processes'
-    /// too.
+    /// The generation now current.
+    pub fn generation(&self) -> Arc<Generation> {
+        self.current.load().generation().clone()
+    }
+
+    /// Builds a new generation from the corpus aside, prepares its snapshot and swaps it in;
+    /// questions keep being answered from the old one meanwhile, and still are when either
+    /// step fails (the failure is logged and kept for the status page). Rebuilds are
+    /// serialised, with other processes' too.
     pub fn rebuild(&self) -> anyhow::Result<BuildReport> {
         anyhow::ensure!(
             !self.read_only,
@@ -446,14 +482,43 @@ impl IndexHandle {
             self.root.display()
         );
         let _one_at_a_time = self.building.lock().unwrap_or_else(|e| e.into_inner());
-        let (generation, report) = build(&self.corpus, &self.root)?;
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(generation);
-        Ok(report)
+        let built = build(&self.corpus, &self.root)
+            .and_then(|(generation, report)| Ok(((self.prepare)(Arc::new(generation))?, report)));
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        match built {
+            Ok((snapshot, report)) => {
+                self.current.store(Arc::new(snapshot));
+                *failure = None;
+                Ok(report)
+            }
+            Err(err) => {
+                tracing::error!("reindex failed; still answering from the index before: {err:#}");
+                *failure = Some(Failure {
+                    at: unix_seconds(),
+                    error: format!("{err:#}"),
+                });
+                Err(err)
+            }
+        }
+    }
+
+    /// The last reindex's failure, when the last one failed.
+    pub fn failure(&self) -> Option<Failure> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn corpus(&self) -> &Path {
         &self.corpus
     }
+}
+
+fn unix_seconds() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The current generation when it was built from exactly `files`, else a fresh build.

@@ -22,16 +22,18 @@ pub mod text;
 
 use std::sync::Arc;
 
-use answer::{Answerer, Lexicon, Signs};
+use answer::{Answerer, Knowledge, Lexicon, Signs};
 use config::Config;
 use index::{BuildReport, IndexHandle};
 
 /// Opens (or builds) the index and loads the lexicon and the warning signs: everything
 /// answering needs.
 pub fn load(config: &Config) -> anyhow::Result<(Arc<Answerer>, Option<BuildReport>)> {
-    let (index, report) = IndexHandle::open_or_build(&config.corpus, &config.index)?;
-    let lexicon = Lexicon::load(config.synonyms_path().as_deref())?;
+    let lexicon = Arc::new(Lexicon::load(config.synonyms_path().as_deref())?);
     let signs = Signs::load(config.signs_path().as_deref())?;
-    let answerer = Answerer::new(Arc::new(index), lexicon, signs, config.settings())?;
+    let (index, report) = IndexHandle::open_or_build(&config.corpus, &config.index, move |g| {
+        Knowledge::new(g, lexicon.clone())
+    })?;
+    let answerer = Answerer::new(Arc::new(index), signs, config.settings());
     Ok((Arc::new(answerer), report))
 }

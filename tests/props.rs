@@ -462,7 +462,7 @@ proptest! {
         let config = Config::for_paths(&corpus, dir.path().join("index"));
         let (answerer, report) = clinic_chat::load(&config).unwrap();
         prop_assert_eq!(report.map(|r| r.articles), Some(1));
-        let generation = answerer.index().current();
+        let generation = answerer.index().generation();
         let passages = generation.article_passages("fuzzed-article").unwrap().unwrap();
         prop_assert!(!passages.is_empty());
         let reply = answerer.answer(&Question::parse("how long does the treatment take?").unwrap(), None);

@@ -14,12 +14,12 @@ pub mod safety;
 pub mod signs;
 pub mod spell;
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tantivy::DocAddress;
 
-use crate::index::{Generation, IndexHandle};
+use crate::index::{Generation, IndexHandle, Prepared};
 use crate::search::Floor;
 use analysis::{Analysis, Analyzer};
 use choose::{Candidate, Choice};
@@ -43,9 +43,11 @@ pub struct Settings {
     pub emergency_number: String,
 }
 
-/// What answering needs from one index generation, built once per generation.
-struct Knowledge {
+/// What answering needs from one index generation, prepared once where the generation is
+/// built or opened: an immutable snapshot, swapped whole on a reindex.
+pub struct Knowledge {
     generation: Arc<Generation>,
+    lexicon: Arc<Lexicon>,
     speller: Speller,
     starters: Vec<String>,
     passages: PassageCache,
@@ -53,36 +55,33 @@ struct Knowledge {
     floor: Floor,
 }
 
+impl Prepared for Knowledge {
+    fn generation(&self) -> &Arc<Generation> {
+        &self.generation
+    }
+}
+
+/// The index and, for each of its generations, what answering needs.
+pub type Library = IndexHandle<Knowledge>;
+
 pub struct Answerer {
-    index: Arc<IndexHandle>,
-    lexicon: Lexicon,
+    index: Arc<Library>,
     signs: Signs,
     settings: Settings,
     memory: Memory,
-    knowledge: RwLock<Arc<Knowledge>>,
-    refreshing: Mutex<()>,
 }
 
 impl Answerer {
-    pub fn new(
-        index: Arc<IndexHandle>,
-        lexicon: Lexicon,
-        signs: Signs,
-        settings: Settings,
-    ) -> anyhow::Result<Answerer> {
-        let knowledge = Arc::new(Knowledge::new(index.current(), &lexicon)?);
-        Ok(Answerer {
+    pub fn new(index: Arc<Library>, signs: Signs, settings: Settings) -> Answerer {
+        Answerer {
             index,
-            lexicon,
             signs,
             settings,
             memory: Memory::new(CONVERSATIONS, CONVERSATION_TTL),
-            knowledge: RwLock::new(knowledge),
-            refreshing: Mutex::new(()),
-        })
+        }
     }
 
-    pub fn index(&self) -> &Arc<IndexHandle> {
+    pub fn index(&self) -> &Arc<Library> {
         &self.index
     }
 
@@ -100,29 +99,9 @@ impl Answerer {
         self.memory.forget(conversation)
     }
 
-    /// The knowledge for the index generation now current, rebuilt after a reindex.
+    /// The snapshot of the index generation now current.
     fn knowledge(&self) -> Arc<Knowledge> {
-        let current = self.index.current();
-        let knowledge = self
-            .knowledge
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if Arc::ptr_eq(&knowledge.generation, &current) {
-            return knowledge;
-        }
-        let _one = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
-        match Knowledge::new(current, &self.lexicon) {
-            Ok(fresh) => {
-                let fresh = Arc::new(fresh);
-                *self.knowledge.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
-                fresh
-            }
-            Err(err) => {
-                tracing::warn!("could not read the new index's vocabulary: {err:#}");
-                knowledge
-            }
-        }
+        self.index.current()
     }
 
     /// Answers one message, read in the light of the conversation's earlier turns.
@@ -192,7 +171,7 @@ impl Answerer {
     /// Runs `read` with an analyzer over this generation's vocabulary and frequencies.
     fn with_analyzer<T>(&self, knowledge: &Knowledge, read: impl FnOnce(&Analyzer) -> T) -> T {
         read(&Analyzer {
-            lexicon: &self.lexicon,
+            lexicon: &knowledge.lexicon,
             speller: &knowledge.speller,
             frequencies: knowledge.floor.statistics(),
         })
@@ -237,7 +216,8 @@ impl Answerer {
 }
 
 impl Knowledge {
-    fn new(generation: Arc<Generation>, lexicon: &Lexicon) -> anyhow::Result<Knowledge> {
+    /// Reads what answering needs from `generation`, with the clinic's lexicon.
+    pub fn new(generation: Arc<Generation>, lexicon: Arc<Lexicon>) -> anyhow::Result<Knowledge> {
         let mut known: Vec<String> = lexicon.words().to_vec();
         known.extend(analysis::STOP_WORDS.split_whitespace().map(str::to_string));
         let speller = Speller::new(generation.terms(generation.fields.words)?, &known);
@@ -245,6 +225,7 @@ impl Knowledge {
         let floor = Floor::read(&generation, lexicon.phrases())?;
         Ok(Knowledge {
             generation,
+            lexicon,
             speller,
             starters,
             passages: PassageCache::default(),

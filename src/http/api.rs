@@ -125,7 +125,7 @@ pub async fn welcome(State(state): State<AppState>) -> Json<Value> {
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
-    let generation = state.answerer.index().current();
+    let generation = state.index.generation();
     Json(json!({"status": "ok", "articles": generation.manifest.articles.len()}))
 }
 
@@ -176,7 +176,7 @@ pub async fn search(
 }
 
 pub async fn status(State(state): State<AppState>) -> Json<Value> {
-    let generation = state.answerer.index().current();
+    let generation = state.index.generation();
     let manifest = &generation.manifest;
     Json(json!({
         "articles": manifest.articles.len(),
@@ -185,11 +185,12 @@ pub async fn status(State(state): State<AppState>) -> Json<Value> {
         "built_at": manifest.built_at,
         "build_ms": manifest.build_ms,
         "files": manifest.files.len(),
+        "reindex_failure": state.index.failure(),
     }))
 }
 
 pub async fn reindex(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let index = state.answerer.index().clone();
+    let index = state.index.clone();
     let report = tokio::task::spawn_blocking(move || index.rebuild())
         .await?
         .map_err(ApiError::Internal)?;

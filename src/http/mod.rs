@@ -28,7 +28,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::answer::Answerer;
+use crate::answer::{Answerer, Library};
 use crate::config::Config;
 use crate::store::Recorder;
 use access::StaffAccess;
@@ -48,6 +48,8 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 #[derive(Clone)]
 pub struct AppState {
     pub answerer: Arc<Answerer>,
+    /// The index and its current snapshot; the answerer reads the same handle.
+    pub index: Arc<Library>,
     pub limiter: Arc<Limiter>,
     pub staff: Arc<StaffAccess>,
     pub allowed_origins: Arc<[String]>,
@@ -60,6 +62,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(answerer: Arc<Answerer>, config: Config) -> AppState {
         AppState {
+            index: answerer.index().clone(),
             answerer,
             client_timeout: config.client_timeout(),
             limiter: Arc::new(Limiter::new(

@@ -59,7 +59,7 @@ fn render(template: &impl Template, status: StatusCode) -> Response {
 }
 
 pub async fn home(State(state): State<AppState>) -> Response {
-    let generation = state.answerer.index().current();
+    let generation = state.index.generation();
     let clinic = &state.answerer.settings().contact.name;
     render(
         &HomePage {
@@ -71,7 +71,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
 }
 
 pub async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let generation = state.answerer.index().current();
+    let generation = state.index.generation();
     let clinic = state.answerer.settings().contact.name.clone();
     let Some(summary) = generation.summary(&slug).cloned() else {
         return page_not_found(&clinic);

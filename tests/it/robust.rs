@@ -237,10 +237,23 @@ async fn a_reindex_that_fails_leaves_visitors_answered_from_the_index_they_had()
             .status(),
         200
     );
+    // Staff see that the last reindex failed, and why.
+    let status: Value = app.get("/api/admin/status").await.json().await.unwrap();
+    let failure = &status["reindex_failure"];
+    assert!(
+        failure["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("corpus"))
+            && failure["at"].is_i64(),
+        "{status}"
+    );
+    assert_eq!(status["articles"], 1, "{status}");
 
     std::fs::rename(&moved, app.corpus()).unwrap();
     let (status, report) = reindex(&app.client, &app.base).await;
     assert_eq!((status, report["articles"].clone()), (200, json!(1)));
+    let status: Value = app.get("/api/admin/status").await.json().await.unwrap();
+    assert!(status["reindex_failure"].is_null(), "{status}");
 }
 
 #[tokio::test]
