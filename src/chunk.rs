@@ -3,6 +3,7 @@
 //! section headed by the article's title. Knows nothing of files, tantivy or HTTP.
 
 use crate::corpus::{Article, Block};
+use crate::text;
 
 /// Paragraphs longer than this are split at sentence ends, so a passage stays quotable.
 const MAX_PASSAGE_CHARS: usize = 1200;
@@ -55,22 +56,6 @@ pub fn sections(article: &Article) -> Vec<Section> {
     sections
 }
 
-/// Lowercase words joined by hyphens: "What is it?" -> "what-is-it".
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    for c in text.chars().filter(|c| !matches!(c, '\'' | '’')) {
-        if c.is_alphanumeric() {
-            slug.extend(c.to_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    while slug.ends_with('-') {
-        slug.pop();
-    }
-    slug
-}
-
 #[derive(Default)]
 struct Anchors {
     used: std::collections::HashSet<String>,
@@ -78,7 +63,7 @@ struct Anchors {
 
 impl Anchors {
     fn unique(&mut self, heading: &str) -> String {
-        let base = match slugify(heading) {
+        let base = match text::slugify(heading) {
             s if s.is_empty() => "section".to_string(),
             s => s
                 .chars()
@@ -195,14 +180,5 @@ mod tests {
         assert_eq!(sections[0].heading, "Peels");
         assert_eq!(sections[1].anchor, "care");
         assert_eq!(sections[2].anchor, "care-2");
-    }
-
-    #[test]
-    fn slugs_are_lowercase_words_joined_by_hyphens() {
-        assert_eq!(
-            slugify("What's new? Botox & fillers!"),
-            "whats-new-botox-fillers"
-        );
-        assert_eq!(slugify("  --  "), "");
     }
 }

@@ -19,12 +19,14 @@ pub mod index;
 pub mod search;
 pub mod store;
 pub mod text;
+pub mod urgent;
 
 use std::sync::Arc;
 
-use answer::{Answerer, Knowledge, Lexicon, Signs};
+use answer::{Answerer, Knowledge, Lexicon};
 use config::Config;
 use index::{BuildReport, IndexHandle};
+use urgent::Signs;
 
 /// Opens (or builds) the index and loads the lexicon and the warning signs: everything
 /// answering needs.

@@ -233,6 +233,65 @@ fn is_abbreviation(before: &str) -> bool {
     ABBREVIATIONS.contains(&word.as_str())
 }
 
+/// Lowercase words joined by hyphens: "What is it?" -> "what-is-it".
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars().filter(|c| !matches!(c, '\'' | '’')) {
+        if c.is_alphanumeric() {
+            slug.extend(c.to_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+/// Words a message is read as, at most.
+const MAX_WORDS: usize = 120;
+
+/// Lowercase words with inner apostrophes kept ("i'm"), at most [`MAX_WORDS`] of them; a
+/// negative contraction becomes its two words ("shouldn't" -> "should not", "won't" ->
+/// "will not"), so "not" is seen however it was written.
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let pieces = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .map(|w| {
+            let w = w.trim_matches(|c| c == '\'' || c == '’');
+            match (w.contains('’'), w.is_ascii()) {
+                (false, true) => w.to_ascii_lowercase(),
+                (false, false) => w.to_lowercase(),
+                (true, _) => w.replace('’', "'").to_lowercase(),
+            }
+        })
+        .filter(|w| !w.is_empty());
+    for word in pieces {
+        if out.len() >= MAX_WORDS {
+            break;
+        }
+        match word.strip_suffix("n't") {
+            // "n't" on its own, a contraction with nothing before it.
+            Some("") => out.push("not".to_string()),
+            Some(base) => {
+                let base = match base {
+                    "wo" => "will",
+                    "ca" => "can",
+                    "sha" => "shall",
+                    other => other,
+                };
+                out.push(base.to_string());
+                out.push("not".to_string());
+            }
+            None => out.push(word),
+        }
+    }
+    out.truncate(MAX_WORDS);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +366,30 @@ mod tests {
             ["there", "is", "no", "downtim", "not", "at", "all"]
         );
         assert_eq!(terms(&mut analyzer, "Sessions"), ["session"]);
+    }
+
+    #[test]
+    fn slugs_are_lowercase_words_joined_by_hyphens() {
+        assert_eq!(
+            slugify("What's new? Botox & fillers!"),
+            "whats-new-botox-fillers"
+        );
+        assert_eq!(slugify("  --  "), "");
+    }
+
+    #[test]
+    fn words_keep_contractions_and_drop_punctuation() {
+        assert_eq!(
+            words("What's the price (approx.)? I can’t tell"),
+            [
+                "what's", "the", "price", "approx", "i", "can", "not", "tell"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_contraction_with_nothing_before_it_is_not_and_no_empty_word() {
+        assert_eq!(words("N'T"), ["not"]);
+        assert_eq!(words("it does n't hurt"), ["it", "does", "not", "hurt"]);
     }
 }

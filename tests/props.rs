@@ -233,7 +233,7 @@ fn check_question(input: &str) {
 }
 
 fn check_words(input: &str) {
-    let words = question::words(input);
+    let words = text::words(input);
     assert!(words.len() <= 120, "word count is bounded: {}", words.len());
     for word in &words {
         assert!(!word.is_empty());

@@ -309,7 +309,7 @@ mod tests {
             speller: &speller,
             frequencies: &frequencies,
         };
-        analyzer.analyze(&super::super::question::words(question))
+        analyzer.analyze(&crate::text::words(question))
     }
 
     #[test]

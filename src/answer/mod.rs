@@ -10,8 +10,7 @@ pub mod lexicon;
 pub mod passages;
 pub mod question;
 mod reply;
-pub mod safety;
-pub mod signs;
+mod small_talk;
 pub mod spell;
 
 use std::sync::Arc;
@@ -21,27 +20,21 @@ use tantivy::DocAddress;
 
 use crate::index::{Generation, IndexHandle, Prepared};
 use crate::search::Floor;
+use crate::text;
+pub use crate::urgent::{Severity, Signs};
 use analysis::{Analysis, Analyzer};
 use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
 use passages::PassageCache;
 pub use question::{Question, QuestionError};
-pub use reply::{Contact, Kind, Reply, Source};
-pub use signs::{Severity, Signs};
+pub use reply::{Contact, Kind, Reply, Settings, Source};
 use spell::Speller;
 
 /// Passages retrieved per question before sentence choice.
 const CANDIDATES: usize = 24;
 const CONVERSATIONS: usize = 10_000;
 const CONVERSATION_TTL: Duration = Duration::from_secs(30 * 60);
-
-/// The clinic's own words around answers: contact details and emergency advice.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub contact: Contact,
-    pub emergency_number: String,
-}
 
 /// What answering needs from one index generation, prepared once where the generation is
 /// built or opened: an immutable snapshot, swapped whole on a reindex.
@@ -114,9 +107,9 @@ impl Answerer {
         if let Some(sign) = sign.filter(|s| s.severity.is_urgent()) {
             return reply::urgent(&self.settings, sign.severity, conversation_id);
         }
-        let words = question::words(question.as_str());
+        let words = text::words(question.as_str());
         let knowledge = self.knowledge();
-        if let Some(talk) = safety::small_talk(&words) {
+        if let Some(talk) = small_talk::small_talk(&words) {
             return reply::small_talk(
                 talk,
                 &self.settings,
@@ -130,7 +123,7 @@ impl Answerer {
             let mut analysis = analyzer.analyze(&words);
             if let Some(previous) = previous {
                 previous.complete(&mut analysis, |words| {
-                    analyzer.analyze(&question::words(words)).concepts
+                    analyzer.analyze(&text::words(words)).concepts
                 });
             }
             analysis
@@ -180,7 +173,7 @@ impl Answerer {
     /// How a question was read, for staff: corrected words, intents, concepts with weights.
     pub fn explain(&self, text: &str) -> String {
         let knowledge = self.knowledge();
-        let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&question::words(text)));
+        let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&text::words(text)));
         let mut out = format!(
             "words: {}\nintents: {:?}\n",
             analysis.words.join(" "),
@@ -203,7 +196,7 @@ impl Answerer {
     pub fn search(&self, text: &str, limit: usize) -> Vec<(f32, crate::index::StoredPassage)> {
         let knowledge = self.knowledge();
         let searcher = knowledge.generation.searcher();
-        let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&question::words(text)));
+        let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&text::words(text)));
         let generation = &knowledge.generation;
         top_addresses(&knowledge, &searcher, &analysis, limit)
             .and_then(|top| {

@@ -5,7 +5,6 @@
 /// The longest message the service reads, in characters.
 pub const MAX_CHARS: usize = 1000;
 /// More words than this are not read: no question needs them, and analysis stays bounded.
-const MAX_WORDS: usize = 120;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question(String);
@@ -68,46 +67,6 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
 }
 
-/// Lowercase words with inner apostrophes kept ("i'm"), at most [`MAX_WORDS`] of them; a
-/// negative contraction becomes its two words ("shouldn't" -> "should not", "won't" ->
-/// "will not"), so "not" is seen however it was written.
-pub fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let pieces = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .map(|w| {
-            let w = w.trim_matches(|c| c == '\'' || c == '’');
-            match (w.contains('’'), w.is_ascii()) {
-                (false, true) => w.to_ascii_lowercase(),
-                (false, false) => w.to_lowercase(),
-                (true, _) => w.replace('’', "'").to_lowercase(),
-            }
-        })
-        .filter(|w| !w.is_empty());
-    for word in pieces {
-        if out.len() >= MAX_WORDS {
-            break;
-        }
-        match word.strip_suffix("n't") {
-            // "n't" on its own, a contraction with nothing before it.
-            Some("") => out.push("not".to_string()),
-            Some(base) => {
-                let base = match base {
-                    "wo" => "will",
-                    "ca" => "can",
-                    "sha" => "shall",
-                    other => other,
-                };
-                out.push(base.to_string());
-                out.push("not".to_string());
-            }
-            None => out.push(word),
-        }
-    }
-    out.truncate(MAX_WORDS);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,21 +127,5 @@ mod tests {
         }
         assert!(is_clean_ascii("how many sessions?"));
         assert!(!is_clean_ascii("how  many"));
-    }
-
-    #[test]
-    fn words_keep_contractions_and_drop_punctuation() {
-        assert_eq!(
-            words("What's the price (approx.)? I can’t tell"),
-            [
-                "what's", "the", "price", "approx", "i", "can", "not", "tell"
-            ]
-        );
-    }
-
-    #[test]
-    fn a_contraction_with_nothing_before_it_is_not_and_no_empty_word() {
-        assert_eq!(words("N'T"), ["not"]);
-        assert_eq!(words("it does n't hurt"), ["it", "does", "not", "hurt"]);
     }
 }

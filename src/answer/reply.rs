@@ -5,13 +5,19 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
-use super::Settings;
 use super::analysis::Analysis;
 use super::choose::{Candidate, Line, MAX_ANSWER_CHARS};
 use super::intent;
-use super::safety::SmallTalk;
-use super::signs::{Severity, Sign};
+use super::small_talk::SmallTalk;
 use crate::index::{ArticleSummary, Generation, StoredPassage};
+use crate::urgent::{Severity, Sign};
+
+/// The clinic's own words around answers: contact details and emergency advice.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub contact: Contact,
+    pub emergency_number: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

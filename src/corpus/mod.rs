@@ -248,7 +248,7 @@ fn slug_of(path: &Path) -> String {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("article");
-    let slug = crate::chunk::slugify(stem);
+    let slug = crate::text::slugify(stem);
     if slug.is_empty() {
         "article".to_string()
     } else {

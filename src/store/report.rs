@@ -184,7 +184,7 @@ pub struct Unhelpful {
 fn group_similar(questions: &[String]) -> Vec<Unanswered> {
     let mut groups: BTreeMap<String, (String, i64)> = BTreeMap::new();
     for question in questions {
-        let mut words: Vec<String> = crate::answer::question::words(question)
+        let mut words: Vec<String> = crate::text::words(question)
             .into_iter()
             .filter(|w| !crate::answer::analysis::is_stop_word(w))
             .map(|w| w.trim_end_matches('s').to_string())

@@ -1,7 +1,7 @@
 //! The table of warning signs after treatment, as data: `signs.toml` (built in) and an optional
 //! clinic file that adds to it. This module reads and checks the files and compiles them into
 //! [`Signs`]: one Aho-Corasick automaton over every word and phrase, so that a message is
-//! matched in a single pass. Reading a message against it is [`super::safety`]'s job.
+//! matched in a single pass. Reading a message against it is the parent module's job.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -379,7 +379,7 @@ fn pattern_text(entry: &str) -> Option<(String, u16)> {
         Some(body) => (body, true),
         None => (entry, false),
     };
-    let words = super::safety::normalised_words(body);
+    let words = super::words::normalised_words(body);
     if words.is_empty() {
         return None;
     }
@@ -397,7 +397,7 @@ fn pattern_text(entry: &str) -> Option<(String, u16)> {
 impl Spelling {
     fn learn(&mut self, entry: &str, sign_word: bool) {
         let open = entry.trim().ends_with('*');
-        for word in super::safety::normalised_words(entry.trim_end_matches('*')) {
+        for word in super::words::normalised_words(entry.trim_end_matches('*')) {
             if sign_word && !open && word.chars().count() >= FUZZY_MIN_CHARS && word.is_ascii() {
                 self.long.insert(word.clone());
             }

@@ -1,13 +1,19 @@
-//! Messages that are not questions for the articles: a warning sign after treatment (read
-//! against the [`Signs`] table: urgent advice, or an expected effect with a line on when to
-//! call), and greetings or thanks (answered politely). Pure functions over the visitor's words.
+//! Warning signs after treatment in a visitor's message, read against the [`Signs`] table:
+//! urgent advice, or an expected effect with a line on when to call. Read before anything
+//! else, over the whole message. Pure functions over the visitor's text.
 //!
 //! Reading a worried person's message: the whole message is normalised once (lowercase words,
 //! "can't" as "can not", a misspelt sign word corrected) and the automaton finds every word
 //! class in one pass. A class does not count where it is denied ("no fever", "not struggling to
 //! breathe") or asked about in general ("can fillers cause blindness?") in the same clause.
 
-use super::signs::{ClassId, Grammar, Sign, Signs, Spelling};
+mod signs;
+mod words;
+
+pub use signs::{BUILT_IN, Severity, Sign, Signs, SignsError};
+use signs::{ClassId, Grammar, Spelling};
+use words::each_word;
+pub use words::normalised_words;
 
 /// A denial reaches this many words ahead ("I don't have any fever": four).
 const NEGATION_REACH: u16 = 3;
@@ -17,71 +23,6 @@ const HYPOTHETICAL_REACH: u16 = 6;
 const GRAMMAR_CLASSES: ClassId = Grammar::Break as ClassId + 1;
 /// `unless_near` words count this close to a sign even when the sign's own reach is shorter.
 const UNLESS_REACH: u16 = 3;
-
-/// Characters that end a clause: a denial or a general question does not reach past them.
-fn ends_clause(c: char) -> bool {
-    matches!(
-        c,
-        ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '\n' | '—' | '–'
-    )
-}
-
-/// Calls `emit` with each word of `text` in the matcher's form, and whether a clause ended
-/// before it: lowercase, apostrophes dropped ("i'm" -> "im"), a negative contraction as two
-/// words ("can't" -> "can not"), so that visitors' text and the table's entries agree.
-fn each_word(text: &str, mut emit: impl FnMut(&str, bool)) {
-    let mut word = String::new();
-    let mut clause_ended = false;
-    let mut previous = ' ';
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
-            word.extend(c.to_lowercase());
-        } else if (c == '\'' || c == '’') && !word.is_empty() {
-            word.push('\'');
-        } else {
-            flush(&mut word, &mut clause_ended, &mut emit);
-            // "38.5" is a number, not two clauses.
-            let decimal = c == '.'
-                && previous.is_ascii_digit()
-                && chars.peek().is_some_and(char::is_ascii_digit);
-            clause_ended |= ends_clause(c) && !decimal;
-        }
-        previous = c;
-    }
-    flush(&mut word, &mut clause_ended, &mut emit);
-}
-
-fn flush(word: &mut String, clause_ended: &mut bool, emit: &mut impl FnMut(&str, bool)) {
-    let trimmed = word.trim_end_matches('\'');
-    let mut send = |w: &str| {
-        if w.contains('\'') {
-            emit(&w.replace('\'', ""), std::mem::take(clause_ended));
-        } else if !w.is_empty() {
-            emit(w, std::mem::take(clause_ended));
-        }
-    };
-    match trimmed.strip_suffix("n't") {
-        Some(base) => {
-            send(match base {
-                "wo" => "will",
-                "ca" => "can",
-                "sha" => "shall",
-                other => other,
-            });
-            send("not");
-        }
-        None => send(trimmed),
-    }
-    word.clear();
-}
-
-/// The words of `text` as the matcher sees them.
-pub fn normalised_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    each_word(text, |w, _| words.push(w.to_string()));
-    words
-}
 
 /// A message made ready for the automaton: " word word … " and where each word starts.
 struct Reading {
@@ -308,97 +249,5 @@ impl Findings {
         let clause = self.clause_of(f);
         self.in_clause(clause, Grammar::Report).next().is_some()
             || self.in_clause(clause, Grammar::Worry).next().is_some()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmallTalk {
-    Greeting,
-    Thanks,
-    Goodbye,
-}
-
-const GREETINGS: [&str; 9] = [
-    "hi",
-    "hello",
-    "hey",
-    "hiya",
-    "howdy",
-    "greetings",
-    "morning",
-    "afternoon",
-    "evening",
-];
-const THANKS: [&str; 6] = ["thanks", "thank", "thx", "cheers", "ta", "appreciated"];
-const GOODBYES: [&str; 5] = ["bye", "goodbye", "farewell", "later", "cya"];
-const FILLER: [&str; 22] = [
-    "good",
-    "there",
-    "you",
-    "so",
-    "much",
-    "very",
-    "ok",
-    "okay",
-    "great",
-    "that",
-    "that's",
-    "thats",
-    "was",
-    "helpful",
-    "lovely",
-    "perfect",
-    "brilliant",
-    "awesome",
-    "nice",
-    "for",
-    "your",
-    "help",
-];
-
-/// A greeting, thanks or goodbye with nothing else asked.
-pub fn small_talk(words: &[String]) -> Option<SmallTalk> {
-    if words.is_empty() || words.len() > 8 {
-        return None;
-    }
-    let all_known = words.iter().all(|w| {
-        let w = w.as_str();
-        GREETINGS.contains(&w)
-            || THANKS.contains(&w)
-            || GOODBYES.contains(&w)
-            || FILLER.contains(&w)
-    });
-    if !all_known {
-        return None;
-    }
-    let any = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    if any(&THANKS) {
-        Some(SmallTalk::Thanks)
-    } else if any(&GOODBYES) {
-        Some(SmallTalk::Goodbye)
-    } else if any(&GREETINGS) {
-        Some(SmallTalk::Greeting)
-    } else {
-        None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(text: &str) -> Vec<String> {
-        super::super::question::words(text)
-    }
-
-    #[test]
-    fn greetings_and_thanks_are_small_talk_but_questions_are_not() {
-        assert_eq!(small_talk(&words("Hello!")), Some(SmallTalk::Greeting));
-        assert_eq!(
-            small_talk(&words("thanks, that was helpful")),
-            Some(SmallTalk::Thanks)
-        );
-        assert_eq!(small_talk(&words("bye")), Some(SmallTalk::Goodbye));
-        assert_eq!(small_talk(&words("hi, does it hurt?")), None);
     }
 }
