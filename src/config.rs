@@ -70,6 +70,9 @@ pub struct Config {
     /// Lexicon of visitors' words (TOML); default: synonyms.toml in the corpus folder, else the built-in one.
     #[arg(long, env = "CLINIC_CHAT_SYNONYMS", global = true)]
     pub synonyms: Option<PathBuf>,
+    /// Words a clinic adds to the built-in vocabulary (TOML); default: vocabulary.toml in the corpus folder when there is one.
+    #[arg(long, env = "CLINIC_CHAT_VOCABULARY", global = true)]
+    pub vocabulary: Option<PathBuf>,
     /// Warning signs a clinic adds to the built-in ones (TOML); default: signs.toml in the corpus folder when there is one.
     #[arg(long, env = "CLINIC_CHAT_SIGNS", global = true)]
     pub signs: Option<PathBuf>,
@@ -233,6 +236,14 @@ impl Config {
     pub fn synonyms_path(&self) -> Option<PathBuf> {
         self.synonyms.clone().or_else(|| {
             let path = self.corpus.join("synonyms.toml");
+            path.is_file().then_some(path)
+        })
+    }
+
+    /// The clinic's vocabulary file to add: the flag, else one in the corpus folder, else none.
+    pub fn vocabulary_path(&self) -> Option<PathBuf> {
+        self.vocabulary.clone().or_else(|| {
+            let path = self.corpus.join("vocabulary.toml");
             path.is_file().then_some(path)
         })
     }

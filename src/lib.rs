@@ -20,6 +20,7 @@ pub mod search;
 pub mod store;
 pub mod text;
 pub mod urgent;
+pub mod vocabulary;
 
 use std::sync::Arc;
 
@@ -27,14 +28,16 @@ use answer::{Answerer, Knowledge, Lexicon};
 use config::Config;
 use index::{BuildReport, IndexHandle};
 use urgent::Signs;
+use vocabulary::Vocabulary;
 
 /// Opens (or builds) the index and loads the lexicon and the warning signs: everything
 /// answering needs.
 pub fn load(config: &Config) -> anyhow::Result<(Arc<Answerer>, Option<BuildReport>)> {
     let lexicon = Arc::new(Lexicon::load(config.synonyms_path().as_deref())?);
+    let vocabulary = Arc::new(Vocabulary::load(config.vocabulary_path().as_deref())?);
     let signs = Signs::load(config.signs_path().as_deref())?;
     let (index, report) = IndexHandle::open_or_build(&config.corpus, &config.index, move |g| {
-        Knowledge::new(g, lexicon.clone())
+        Knowledge::new(g, lexicon.clone(), vocabulary.clone())
     })?;
     let answerer = Answerer::new(Arc::new(index), signs, config.settings());
     Ok((Arc::new(answerer), report))

@@ -2,37 +2,12 @@
 //! A concept is one thing the visitor named ("hair loss", "sessions") with the other ways an
 //! article may say it (from the lexicon) and a weight (rarer in the corpus, more telling).
 
-use std::sync::LazyLock;
-
-use super::intent::{self, CUE_TABLE, Intent};
+use super::intent::{self, Intent};
 use super::lexicon::{Lexicon, Phrase};
 use super::spell::{Fix, Speller};
 use crate::search::{Frequencies, Wording};
-use crate::text::{self, FastSet};
-
-/// Words that carry no topic on the query side. "no" and "not" are kept: they change meaning.
-pub const STOP_WORDS: &str = "a an the is are was were be been being am do does did doing done have has had having \
-    i me my mine myself we us our ours you your yours he him his she her it its they them their this that these those \
-    what which who whom whose when where why how can could would should will shall may might must of to in on at by \
-    for with about from into onto over under up out as and or but if then so than too very just also any some there \
-    here get got getting need needed needs want wanted like know tell please much many often long really ok okay thanks \
-    s t d ll ve re m im id dont doesnt isnt arent cant wont one ones thing things something anything kind sort lot lots \
-    usually typically generally normally expect take takes go going come well good best recommend recommended \
-    feel feels feeling look looks seem seems make makes give gives see say says let put keep happen happens possible \
-    able actually exactly now still ever even yet already mean means treat treated treating offer offers provide \
-    fix fixed fixing solve sort rid deal leave leaves left stop stops \
-    tip tips advice info information detail details guide overview \
-    provided available hi hello hey thank cheers dear anyone someone person people question questions \
-    while whilst because though although again maybe perhaps whether each every other another same such only own \
-    both either neither more most less least quite rather bit little lot much way ways time times try trying \
-    would've i'm i've i'd you're it's what's there's don't doesn't isn't can't won't";
-
-static STOPS: LazyLock<FastSet<&'static str>> =
-    LazyLock::new(|| STOP_WORDS.split_whitespace().collect());
-
-pub fn is_stop_word(word: &str) -> bool {
-    STOPS.contains(word)
-}
+use crate::text;
+use crate::vocabulary::Vocabulary;
 
 /// One way of saying a concept, as stems.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +66,7 @@ impl Analysis {
 }
 
 pub struct Analyzer<'a> {
+    pub vocabulary: &'a Vocabulary,
     pub lexicon: &'a Lexicon,
     pub speller: &'a Speller,
     pub frequencies: &'a dyn Frequencies,
@@ -108,7 +84,7 @@ impl Analyzer<'_> {
                 word_of_stem.push(i);
             }
         }
-        let intents = intent::detect(&stems);
+        let intents = intent::detect(self.vocabulary, &stems);
         let concepts = self.concepts(&corrected, &stems, &word_of_stem);
         let continues = matches!(
             corrected.first().map(String::as_str),
@@ -130,7 +106,7 @@ impl Analyzer<'_> {
         let mut stems = Vec::with_capacity(words.len());
         for word in words {
             let own = text::word_stems(word);
-            if is_stop_word(word) || self.known_stem(&own) {
+            if self.vocabulary.is_stop_word(word) || self.known_stem(&own) {
                 out.push(word.clone());
                 stems.push(own);
                 continue;
@@ -163,9 +139,10 @@ impl Analyzer<'_> {
 
     fn concepts(&self, words: &[String], stems: &[String], word_of_stem: &[usize]) -> Vec<Concept> {
         let matches = self.lexicon.matches(stems);
-        let cue_spans = intent::cue_spans(stems);
+        let cue_spans = intent::cue_spans(self.vocabulary, stems);
         let in_cue_phrase = |i: usize| {
-            cue_spans.iter().any(|span| span.contains(&i)) && !CUE_TABLE.single.contains(&stems[i])
+            cue_spans.iter().any(|span| span.contains(&i))
+                && !self.vocabulary.cues.single.contains(&stems[i])
         };
         let mut concepts: Vec<Concept> = Vec::new();
         let mut i = 0;
@@ -177,7 +154,10 @@ impl Analyzer<'_> {
                 // Each content word of the phrase also stands for it, a little less: "cheeks"
                 // alone still answers "cheek fillers".
                 let content: Vec<usize> = (i..i + m.len)
-                    .filter(|&k| !is_stop_word(&words[word_of_stem[k]]) && !is_stop_word(&stems[k]))
+                    .filter(|&k| {
+                        !self.vocabulary.is_stop_word(&words[word_of_stem[k]])
+                            && !self.vocabulary.is_stop_word(&stems[k])
+                    })
                     .collect();
                 let parts: Vec<Form> = content
                     .iter()
@@ -192,7 +172,7 @@ impl Analyzer<'_> {
                 // A phrase made of question words ("does it work") says what is asked.
                 let asks = content
                     .iter()
-                    .all(|&k| CUE_TABLE.single.contains(&stems[k]));
+                    .all(|&k| self.vocabulary.cues.single.contains(&stems[k]));
                 let mut forms = vec![Form {
                     stems: phrase.into(),
                     original: true,
@@ -216,8 +196,8 @@ impl Analyzer<'_> {
                 i += m.len;
                 continue;
             }
-            if !is_stop_word(word)
-                && !is_stop_word(&stems[i])
+            if !self.vocabulary.is_stop_word(word)
+                && !self.vocabulary.is_stop_word(&stems[i])
                 && !in_cue_phrase(i)
                 && stems[i].chars().any(char::is_alphanumeric)
             {
@@ -227,7 +207,7 @@ impl Analyzer<'_> {
                     broad: false,
                     doc_freq: 0,
                 }];
-                let asks = CUE_TABLE.single.contains(&stems[i]);
+                let asks = self.vocabulary.cues.single.contains(&stems[i]);
                 self.push(&mut concepts, word.clone(), forms, asks);
             }
             i += 1;
@@ -305,6 +285,7 @@ mod tests {
             ("cellulit", 5),
         ]));
         let analyzer = Analyzer {
+            vocabulary: Vocabulary::built_in(),
             lexicon: &lexicon,
             speller: &speller,
             frequencies: &frequencies,

@@ -3,352 +3,31 @@
 //! a duration for "how long", pain words for "does it hurt". Cues are matched on stems, so
 //! "hurts", "hurting" and "hurt" are one cue.
 
-use std::sync::LazyLock;
-
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::text::{self, FastMap, FastSet};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Intent {
-    Cost,
-    Logistics,
-    Count,
-    Duration,
-    Pain,
-    SideEffects,
-    Preparation,
-    Aftercare,
-    Comparison,
-    Suitability,
-    Areas,
-    HowItWorks,
-    Results,
-    Definition,
-}
-
-impl Intent {
-    pub const COUNT: usize = 14;
-    pub const ALL: [Intent; Intent::COUNT] = [
-        Intent::Cost,
-        Intent::Logistics,
-        Intent::Count,
-        Intent::Duration,
-        Intent::Pain,
-        Intent::SideEffects,
-        Intent::Preparation,
-        Intent::Aftercare,
-        Intent::Comparison,
-        Intent::Suitability,
-        Intent::Areas,
-        Intent::HowItWorks,
-        Intent::Results,
-        Intent::Definition,
-    ];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// Cue phrases per intent, in plain words; stemmed once at start.
-const CUES: &[(Intent, &[&str])] = &[
-    (
-        Intent::Cost,
-        &[
-            "how much",
-            "cost",
-            "price",
-            "pricing",
-            "fee",
-            "expensive",
-            "cheap",
-            "afford",
-            "charge",
-            "pay",
-            "payment",
-            "finance",
-        ],
-    ),
-    (
-        Intent::Logistics,
-        &[
-            "opening hours",
-            "open on",
-            "are you open",
-            "address",
-            "located",
-            "location",
-            "parking",
-            "phone number",
-            "contact you",
-            "book",
-            "booking",
-            "where are you",
-        ],
-    ),
-    (
-        Intent::Count,
-        &[
-            "how many",
-            "how often",
-            "how frequently",
-            "number of",
-            "far apart",
-            "apart",
-            "frequency",
-            "interval",
-            "spaced",
-            "multiple sessions",
-            "top up",
-            "top-up",
-        ],
-    ),
-    (
-        Intent::Duration,
-        &[
-            "how long",
-            "downtime",
-            "down time",
-            "recovery",
-            "recover",
-            "heal",
-            "healing",
-            "time off",
-            "back to work",
-            "last",
-            "lasting",
-            "duration",
-            "how soon",
-            "how quickly",
-            "when can i",
-        ],
-    ),
-    (
-        Intent::Pain,
-        &[
-            "hurt",
-            "feel like",
-            "feels like",
-            "pain",
-            "painful",
-            "sore",
-            "discomfort",
-            "uncomfortable",
-            "sting",
-            "stinging",
-            "burn",
-            "burning",
-            "numb",
-            "numbing",
-            "anaesthetic",
-            "anesthetic",
-            "ache",
-            "tender",
-        ],
-    ),
-    (
-        Intent::SideEffects,
-        &[
-            "side effect",
-            "side-effect",
-            "risk",
-            "risky",
-            "safe",
-            "safety",
-            "danger",
-            "dangerous",
-            "complication",
-            "reaction",
-            "adverse",
-            "normal",
-        ],
-    ),
-    (
-        Intent::Suitability,
-        &[
-            "can i",
-            "should i",
-            "am i",
-            "could i",
-            "may i",
-            "is it suitable",
-            "suitable",
-            "candidate",
-            "eligible",
-            "who should",
-            "who can",
-            "right for me",
-            "allowed",
-        ],
-    ),
-    (
-        Intent::Preparation,
-        &[
-            "prepare",
-            "preparation",
-            "before",
-            "beforehand",
-            "prior",
-            "get ready",
-            "in advance",
-        ],
-    ),
-    (
-        Intent::Aftercare,
-        &[
-            "after",
-            "afterwards",
-            "aftercare",
-            "after care",
-            "post treatment",
-            "following",
-            "avoid after",
-        ],
-    ),
-    (
-        Intent::Comparison,
-        &[
-            "difference",
-            "different",
-            "differ",
-            "compare",
-            "comparison",
-            "versus",
-            "vs",
-            "better than",
-            "instead of",
-            "or botox",
-        ],
-    ),
-    (
-        Intent::Areas,
-        &[
-            "where",
-            "which areas",
-            "what areas",
-            "area",
-            "areas",
-            "body part",
-            "body parts",
-            "which parts",
-            "zone",
-            "on the body",
-            "of the body",
-            "parts of the body",
-        ],
-    ),
-    (
-        Intent::HowItWorks,
-        &[
-            "how does it work",
-            "how it works",
-            "how does mesotherapy work",
-            "work",
-            "works",
-            "mechanism",
-            "help",
-            "helps",
-        ],
-    ),
-    (
-        Intent::Results,
-        &[
-            "result",
-            "results",
-            "effective",
-            "effectiveness",
-            "does it work",
-            "worth it",
-            "improvement",
-            "see a difference",
-            "success",
-        ],
-    ),
-    (
-        Intent::Definition,
-        &[
-            "what is",
-            "what are",
-            "what s",
-            "explain",
-            "tell me about",
-            "define",
-            "meaning",
-            "information about",
-        ],
-    ),
-];
-
-pub(crate) struct Cues {
-    phrases: Vec<(Intent, Vec<String>)>,
-    /// Phrases by their first stem, so a question is read in one pass over its stems.
-    by_first: FastMap<String, Vec<usize>>,
-    /// Single-stem cues: words that say what is asked rather than what it is about.
-    pub single: FastSet<String>,
-}
-
-impl Cues {
-    /// Every place a cue phrase stands in `stems`: (the phrase's number, where it starts).
-    fn occurrences<'a>(&'a self, stems: &'a [String]) -> impl Iterator<Item = (usize, usize)> + 'a {
-        stems.iter().enumerate().flat_map(move |(start, stem)| {
-            let phrases = self.by_first.get(stem).map_or(&[][..], Vec::as_slice);
-            phrases
-                .iter()
-                .filter(move |&&p| stems[start..].starts_with(&self.phrases[p].1))
-                .map(move |&p| (p, start))
-        })
-    }
-}
-
-pub(crate) static CUE_TABLE: LazyLock<Cues> = LazyLock::new(|| {
-    let mut analyzer = text::stemmed_analyzer();
-    let mut phrases = Vec::new();
-    let mut single = FastSet::default();
-    for (intent, cues) in CUES {
-        for cue in *cues {
-            let stems = text::terms(&mut analyzer, cue);
-            if stems.len() == 1 {
-                single.insert(stems[0].clone());
-            }
-            phrases.push((*intent, stems));
-        }
-    }
-    for word in SESSION_WORDS.iter().chain(&ADVICE_CUES) {
-        single.extend(text::terms(&mut analyzer, word));
-    }
-    let mut by_first: FastMap<String, Vec<usize>> = FastMap::default();
-    for (p, (_, stems)) in phrases.iter().enumerate() {
-        if let Some(first) = stems.first() {
-            by_first.entry(first.clone()).or_default().push(p);
-        }
-    }
-    Cues {
-        phrases,
-        by_first,
-        single,
-    }
-});
+use crate::text;
+pub use crate::vocabulary::Intent;
+use crate::vocabulary::Vocabulary;
 
 /// Where multi-word cues ("how far apart", "opening hours") stand in the stems: those words
 /// say what is asked, so they are not topics.
-pub fn cue_spans(stems: &[String]) -> Vec<std::ops::Range<usize>> {
-    CUE_TABLE
-        .occurrences(stems)
-        .map(|(p, start)| start..start + CUE_TABLE.phrases[p].1.len())
+pub fn cue_spans(vocabulary: &Vocabulary, stems: &[String]) -> Vec<std::ops::Range<usize>> {
+    let cues = &vocabulary.cues;
+    cues.occurrences(stems)
+        .map(|(p, start)| start..start + cues.phrases[p].1.len())
         .filter(|span| span.len() > 1)
         .collect()
 }
 
 /// The intents a question's stems show, most specific first.
-pub fn detect(stems: &[String]) -> Vec<Intent> {
-    let mut matched: Vec<usize> = CUE_TABLE.occurrences(stems).map(|(p, _)| p).collect();
+pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
+    let cues = &vocabulary.cues;
+    let mut matched: Vec<usize> = cues.occurrences(stems).map(|(p, _)| p).collect();
     matched.sort_unstable();
     matched.dedup();
     let mut found: Vec<Intent> = Vec::new();
     let mut aftercare_cues = 0;
-    for (intent, cue) in matched.into_iter().map(|p| &CUE_TABLE.phrases[p]) {
+    for (intent, cue) in matched.into_iter().map(|p| &cues.phrases[p]) {
         if *intent == Intent::Aftercare && cue.as_slice() != ["after"] {
             aftercare_cues += 1;
         }
@@ -375,201 +54,26 @@ pub fn detect(stems: &[String]) -> Vec<Intent> {
     found
 }
 
-/// Words that ask what to do or not to do ("what should I avoid before a peel?"): what is
-/// asked, not what it is about, so an article that says "stop using retinol" still answers.
-const ADVICE_CUES: [&str; 8] = [
-    "avoid",
-    "stop",
-    "skip",
-    "refrain",
-    "abstain",
-    "allowed",
-    "permitted",
-    "okay",
-];
-
-const SESSION_WORDS: [&str; 7] = [
-    "session",
-    "treatment",
-    "course",
-    "appointment",
-    "visit",
-    "injection",
-    "procedure",
-];
-const TIME_UNITS: [&str; 7] = ["minute", "hour", "day", "week", "month", "year", "night"];
-const PAIN_WORDS: [&str; 14] = [
-    "pain",
-    "painful",
-    "discomfort",
-    "hurt",
-    "sore",
-    "sting",
-    "burn",
-    "burning",
-    "numb",
-    "numbing",
-    "tolerated",
-    "comfortable",
-    "scratch",
-    "tender",
-];
-const SAFETY_WORDS: [&str; 14] = [
-    "side",
-    "risk",
-    "safe",
-    "swelling",
-    "bruising",
-    "redness",
-    "infection",
-    "allergic",
-    "complication",
-    "irritation",
-    "reaction",
-    "mild",
-    "tenderness",
-    "rare",
-];
-const NAMED_EFFECTS: [&str; 14] = [
-    "swelling",
-    "bruising",
-    "redness",
-    "infection",
-    "allergic",
-    "irritation",
-    "discomfort",
-    "tenderness",
-    "itching",
-    "bleeding",
-    "scarring",
-    "pain",
-    "sting",
-    "rash",
-];
-const SUITABILITY_WORDS: [&str; 12] = [
-    "candidate",
-    "suitable",
-    "avoid",
-    "pregnant",
-    "nursing",
-    "breastfeeding",
-    "condition",
-    "medication",
-    "health",
-    "expectation",
-    "consult",
-    "recommend",
-];
-const PREPARATION_WORDS: [&str; 7] = [
-    "before",
-    "prior",
-    "prepare",
-    "preparing",
-    "leading",
-    "advance",
-    "beforehand",
-];
-const AFTERCARE_WORDS: [&str; 6] = [
-    "after",
-    "following",
-    "afterwards",
-    "aftercare",
-    "post",
-    "avoid",
-];
-/// Words of advice: what aftercare and preparation sentences tell people to do.
-const ADVICE_WORDS: [&str; 12] = [
-    "avoid",
-    "apply",
-    "use",
-    "wear",
-    "keep",
-    "don't",
-    "no",
-    "skip",
-    "protect",
-    "recommend",
-    "should",
-    "important",
-];
-const COMPARISON_WORDS: [&str; 9] = [
-    "while",
-    "whereas",
-    "compared",
-    "than",
-    "difference",
-    "differences",
-    "unlike",
-    "other",
-    "hand",
-];
-const BODY_PARTS: [&str; 27] = [
-    "face",
-    "neck",
-    "chest",
-    "hand",
-    "thigh",
-    "buttock",
-    "hip",
-    "stomach",
-    "abdomen",
-    "arm",
-    "leg",
-    "scalp",
-    "back",
-    "lip",
-    "cheek",
-    "chin",
-    "jawline",
-    "forehead",
-    "eye",
-    "decolletage",
-    "knee",
-    "jowl",
-    "flank",
-    "underarm",
-    "ankle",
-    "temple",
-    "nose",
-];
-const RESULT_WORDS: [&str; 11] = [
-    "result",
-    "effective",
-    "improve",
-    "visible",
-    "improvement",
-    "reduce",
-    "help",
-    "outcome",
-    "stimulate",
-    "promote",
-    "option",
-];
-const WORK_WORDS: [&str; 8] = [
-    "involves",
-    "works",
-    "helps",
-    "stimulate",
-    "boost",
-    "injecting",
-    "deliver",
-    "promote",
-];
-const PRICE_MARKS: [char; 4] = ['£', '$', '€', '¥'];
-
-/// How well a sentence answers one intent: 1 a clear answer, 0.5 a vague one, 0 none.
-pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
+/// How well a sentence answers one intent: 1 a clear answer, 0.5 a vague one, 0 none. The
+/// words are the vocabulary's evidence lists; this is how they combine.
+pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: &[String]) -> f32 {
+    let ev = &vocabulary.evidence;
     // "cold sore" names a condition, not a pain.
-    let lower = sentence.to_lowercase().replace("cold sore", "coldsore");
+    let mut lower = sentence.to_lowercase();
+    for phrase in &ev.not_pain {
+        if lower.contains(phrase.as_str()) {
+            lower = lower.replace(phrase.as_str(), &phrase.replace(' ', ""));
+        }
+    }
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    let has = |list: &[&str]| words.iter().any(|w| list.iter().any(|l| word_is(w, l)));
+    let has = |list: &[String]| words.iter().any(|w| list.iter().any(|l| word_is(w, l)));
     let has_stem = |stem: &str| stems.iter().any(|s| s == stem);
     let number = words
         .iter()
-        .any(|w| w.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(w));
+        .any(|w| w.chars().all(|c| c.is_ascii_digit()) || ev.numbers.iter().any(|n| n == w));
     let score = |clear: bool, vague: bool| {
         if clear {
             1.0
@@ -580,54 +84,63 @@ pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
         }
     };
     match intent {
-        Intent::Cost => score(sentence.contains(PRICE_MARKS) && number, false),
+        Intent::Cost => score(
+            ev.currency.iter().any(|c| sentence.contains(c.as_str())) && number,
+            false,
+        ),
         Intent::Logistics => score(
-            has(&WEEKDAYS)
-                || lower.contains("call us")
-                || lower.contains(" am ")
-                || lower.contains(" pm "),
+            has(&ev.weekdays)
+                || ev
+                    .contact_phrases
+                    .iter()
+                    .any(|p| lower.contains(p.as_str()))
+                || ev.clock.iter().any(|c| lower.contains(&format!(" {c} "))),
             false,
         ),
         Intent::Count => {
-            let sessionish = has(&SESSION_WORDS);
-            let spacing = has(&["apart", "spaced", "every", "interval"]) && has(&TIME_UNITS);
+            let sessionish = has(&ev.session);
+            let spacing = has(&ev.spacing) && has(&ev.time_units);
             score(
-                counted(&words) || number && spacing,
-                sessionish && has(&["multiple", "several", "course"]),
+                counted(vocabulary, &words) || number && spacing,
+                sessionish && has(&ev.several),
             )
         }
         Intent::Duration => {
-            let timed = number && has(&TIME_UNITS)
-                || (has(&["few", "couple", "several"]) && has(&TIME_UNITS));
-            score(
-                timed || lower.contains("no downtime") || lower.contains("downtime"),
-                has(&["immediately", "quick", "straight", "same day"]),
-            )
+            let timed =
+                number && has(&ev.time_units) || (has(&ev.rough_amounts) && has(&ev.time_units));
+            let said = ev
+                .duration_phrases
+                .iter()
+                .any(|p| lower.contains(p.as_str()));
+            score(timed || said, has(&ev.quick))
         }
-        Intent::Pain => score(has(&PAIN_WORDS) || has_stem("pain"), false),
-        Intent::SideEffects => score(has(&NAMED_EFFECTS), has(&SAFETY_WORDS)),
-        Intent::Suitability => score(has(&SUITABILITY_WORDS), false),
-        Intent::Preparation => score(has(&PREPARATION_WORDS), has(&["drink", "avoid"])),
+        Intent::Pain => score(has(&ev.pain) || has_stem("pain"), false),
+        Intent::SideEffects => score(has(&ev.named_effects), has(&ev.safety)),
+        Intent::Suitability => score(has(&ev.suitability), false),
+        Intent::Preparation => score(has(&ev.preparation), has(&ev.preparation_vague)),
         Intent::Aftercare => score(
-            has(&AFTERCARE_WORDS) && has(&ADVICE_WORDS) || has(&["aftercare", "afterwards"]),
-            has(&AFTERCARE_WORDS) || has(&ADVICE_WORDS),
+            has(&ev.aftercare) && has(&ev.advice) || has(&ev.aftercare_named),
+            has(&ev.aftercare) || has(&ev.advice),
         ),
-        Intent::Comparison => score(has(&COMPARISON_WORDS) && words.len() > 8, false),
+        Intent::Comparison => score(has(&ev.comparison) && words.len() > 8, false),
         Intent::Areas => score(
             words
                 .iter()
-                .filter(|w| BODY_PARTS.iter().any(|b| w.starts_with(b)))
+                .filter(|w| ev.body_parts.iter().any(|b| w.starts_with(b.as_str())))
                 .count()
                 >= 3,
-            has(&BODY_PARTS),
+            has(&ev.body_parts),
         ),
-        Intent::HowItWorks => score(has(&WORK_WORDS), false),
-        Intent::Results => score(has(&RESULT_WORDS), false),
+        Intent::HowItWorks => score(has(&ev.work), false),
+        Intent::Results => score(has(&ev.results), false),
         Intent::Definition => {
             // "X is a…", "Dermal fillers are…", "Microneedling uses…": a verb of being or
             // doing early in the sentence, after its subject.
-            const DEFINING: [&str; 6] = ["is", "are", "involves", "uses", "means", "refers"];
-            let early = words.iter().skip(1).take(3).any(|w| DEFINING.contains(w));
+            let early = words
+                .iter()
+                .skip(1)
+                .take(3)
+                .any(|w| ev.defining.iter().any(|d| d == w));
             score(
                 words.len() > 6 && early,
                 words.len() > 6 && lower.contains(" is a "),
@@ -637,12 +150,13 @@ pub fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
 }
 
 /// A number shortly before a session word: "3-5 sessions", "a course of 4-6 treatments".
-fn counted(words: &[&str]) -> bool {
+fn counted(vocabulary: &Vocabulary, words: &[&str]) -> bool {
+    let ev = &vocabulary.evidence;
     words.iter().enumerate().any(|(i, w)| {
-        SESSION_WORDS.iter().any(|s| word_is(w, s))
+        ev.session.iter().any(|s| word_is(w, s))
             && words[i.saturating_sub(2)..i]
                 .iter()
-                .any(|n| n.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(n))
+                .any(|n| n.chars().all(|c| c.is_ascii_digit()) || ev.numbers.iter().any(|x| x == n))
     })
 }
 
@@ -656,58 +170,22 @@ fn word_is(word: &str, listed: &str) -> bool {
 }
 
 /// Whether a section heading says it is about this intent ("How to prepare…").
-pub fn heading_cue(intent: Intent, heading: &str) -> bool {
+pub fn heading_cue(vocabulary: &Vocabulary, intent: Intent, heading: &str) -> bool {
     let lower = heading.to_lowercase();
-    let any = |list: &[&str]| list.iter().any(|w| lower.contains(w));
-    match intent {
-        Intent::Preparation => any(&["prepar", "before"]),
-        Intent::Aftercare => any(&["after", "aftercare", "recovery"]),
-        Intent::SideEffects => any(&["side effect", "safety", "safe", "risk"]),
-        Intent::Suitability => any(&["candidate", "suitab", "who should", "avoid"]),
-        Intent::Comparison => any(&["difference", " vs", "versus", "compar"]),
-        Intent::Definition | Intent::HowItWorks => any(&[
-            "what is",
-            "what are",
-            "how does it work",
-            "how it works",
-            "introduction",
-            "about",
-        ]),
-        Intent::Pain => any(&["pain", "hurt", "comfort"]),
-        Intent::Duration => any(&["downtime", "recovery", "how long"]),
-        Intent::Count => any(&["how many", "sessions", "how often"]),
-        Intent::Cost => any(&["cost", "price"]),
-        _ => false,
-    }
+    vocabulary
+        .intent(intent)
+        .heading
+        .iter()
+        .any(|w| lower.contains(w.as_str()))
 }
 
 /// A question to suggest about one topic, in the intent's own words.
-pub fn narrowing_question(intent: Intent, topic: &str) -> String {
-    match intent {
-        Intent::Count => format!("How many sessions for {topic}?"),
-        Intent::Duration => format!("What is the downtime for {topic}?"),
-        Intent::Pain => format!("Does treatment for {topic} hurt?"),
-        Intent::SideEffects => format!("What are the side effects for {topic}?"),
-        Intent::Suitability => format!("Who is suitable for {topic} treatment?"),
-        Intent::Preparation => format!("How do I prepare for {topic} treatment?"),
-        Intent::Aftercare => format!("What aftercare is needed for {topic}?"),
-        Intent::Areas => format!("Which areas can be treated for {topic}?"),
-        _ => format!("Tell me about {topic}"),
-    }
+pub fn narrowing_question(vocabulary: &Vocabulary, intent: Intent, topic: &str) -> String {
+    let template = vocabulary.intent(intent).suggestion.as_ref();
+    template
+        .unwrap_or(&vocabulary.suggestion)
+        .replace("{topic}", topic)
 }
-
-const NUMBER_WORDS: [&str; 11] = [
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "ten", "twelve", "single",
-];
-const WEEKDAYS: [&str; 7] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-];
 
 /// The analyzer's stems of one word.
 pub fn stem_word(analyzer: &mut TextAnalyzer, word: &str) -> Option<String> {
@@ -719,7 +197,12 @@ mod tests {
     use super::*;
 
     fn intents(question: &str) -> Vec<Intent> {
-        detect(&text::terms(&mut text::stemmed_analyzer(), question))
+        let stems = text::terms(&mut text::stemmed_analyzer(), question);
+        detect(Vocabulary::built_in(), &stems)
+    }
+
+    fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
+        super::evidence(Vocabulary::built_in(), intent, sentence, stems)
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::index::{Generation, IndexHandle, Prepared};
 use crate::search::Floor;
 use crate::text;
 pub use crate::urgent::{Severity, Signs};
+use crate::vocabulary::Vocabulary;
 use analysis::{Analysis, Analyzer};
 use choose::{Candidate, Choice};
 use context::{Memory, Turn};
@@ -41,6 +42,7 @@ const CONVERSATION_TTL: Duration = Duration::from_secs(30 * 60);
 pub struct Knowledge {
     generation: Arc<Generation>,
     lexicon: Arc<Lexicon>,
+    vocabulary: Arc<Vocabulary>,
     speller: Speller,
     starters: Vec<String>,
     passages: PassageCache,
@@ -109,7 +111,7 @@ impl Answerer {
         }
         let words = text::words(question.as_str());
         let knowledge = self.knowledge();
-        if let Some(talk) = small_talk::small_talk(&words) {
+        if let Some(talk) = small_talk::small_talk(&knowledge.vocabulary, &words) {
             return reply::small_talk(
                 talk,
                 &self.settings,
@@ -148,6 +150,7 @@ impl Answerer {
                     &lines,
                     &candidates,
                     &knowledge.generation,
+                    &knowledge.vocabulary,
                     conversation_id,
                 );
                 if let Some(sign) = sign {
@@ -164,6 +167,7 @@ impl Answerer {
     /// Runs `read` with an analyzer over this generation's vocabulary and frequencies.
     fn with_analyzer<T>(&self, knowledge: &Knowledge, read: impl FnOnce(&Analyzer) -> T) -> T {
         read(&Analyzer {
+            vocabulary: &knowledge.vocabulary,
             lexicon: &knowledge.lexicon,
             speller: &knowledge.speller,
             frequencies: knowledge.floor.statistics(),
@@ -210,9 +214,13 @@ impl Answerer {
 
 impl Knowledge {
     /// Reads what answering needs from `generation`, with the clinic's lexicon.
-    pub fn new(generation: Arc<Generation>, lexicon: Arc<Lexicon>) -> anyhow::Result<Knowledge> {
+    pub fn new(
+        generation: Arc<Generation>,
+        lexicon: Arc<Lexicon>,
+        vocabulary: Arc<Vocabulary>,
+    ) -> anyhow::Result<Knowledge> {
         let mut known: Vec<String> = lexicon.words().to_vec();
-        known.extend(analysis::STOP_WORDS.split_whitespace().map(str::to_string));
+        known.extend(vocabulary.stop_words.iter().cloned());
         let speller = Speller::new(generation.terms(generation.fields.words)?, &known);
         let starters = reply::starters(&generation.manifest.articles);
         let floor = Floor::read(&generation, lexicon.phrases())?;
@@ -221,7 +229,8 @@ impl Knowledge {
             lexicon,
             speller,
             starters,
-            passages: PassageCache::default(),
+            passages: PassageCache::new(vocabulary.clone()),
+            vocabulary,
             floor,
         })
     }

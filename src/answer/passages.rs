@@ -11,6 +11,7 @@ use tantivy::DocAddress;
 use super::intent::{self, Intent};
 use crate::index::StoredPassage;
 use crate::text::{self, FastMap};
+use crate::vocabulary::Vocabulary;
 
 /// Analysed passages kept per index generation.
 const CACHE_CAPACITY: usize = 16_384;
@@ -101,14 +102,15 @@ pub struct Analysed {
 }
 
 impl Analysed {
-    pub fn new(passage: StoredPassage, interner: &Interner) -> Analysed {
+    pub fn new(passage: StoredPassage, interner: &Interner, vocabulary: &Vocabulary) -> Analysed {
         let mut all = Vec::new();
         let sentences = text::sentences(&passage.text)
             .into_iter()
             .map(|sentence| {
                 let stems = text::stems(sentence);
                 all.extend(stems.iter().cloned());
-                let evidence = Intent::ALL.map(|i| intent::evidence(i, sentence, &stems));
+                let evidence =
+                    Intent::ALL.map(|i| intent::evidence(vocabulary, i, sentence, &stems));
                 let numbers = stems
                     .iter()
                     .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
@@ -128,7 +130,7 @@ impl Analysed {
             heading: Stems::of(&passage.heading, interner),
             title: Stems::of(&passage.title, interner),
             whole: Stems::from_stems(&all, interner),
-            heading_cues: Intent::ALL.map(|i| intent::heading_cue(i, &passage.heading)),
+            heading_cues: Intent::ALL.map(|i| intent::heading_cue(vocabulary, i, &passage.heading)),
             sentences,
             passage,
         }
@@ -139,19 +141,20 @@ impl Analysed {
 pub struct PassageCache {
     entries: Mutex<LruCache<DocAddress, Arc<Analysed>>>,
     pub interner: Interner,
+    vocabulary: Arc<Vocabulary>,
 }
 
-impl Default for PassageCache {
-    fn default() -> Self {
+impl PassageCache {
+    /// An empty cache whose passages are read with `vocabulary`.
+    pub fn new(vocabulary: Arc<Vocabulary>) -> PassageCache {
         let capacity = NonZeroUsize::new(CACHE_CAPACITY).expect("non-zero capacity");
         PassageCache {
             entries: Mutex::new(LruCache::new(capacity)),
             interner: Interner::default(),
+            vocabulary,
         }
     }
-}
 
-impl PassageCache {
     pub fn get_or_load<E>(
         &self,
         address: DocAddress,
@@ -166,7 +169,7 @@ impl PassageCache {
         {
             return Ok(found.clone());
         }
-        let analysed = Arc::new(Analysed::new(load()?, interner));
+        let analysed = Arc::new(Analysed::new(load()?, interner, &self.vocabulary));
         self.entries
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -11,6 +11,7 @@ use super::intent;
 use super::small_talk::SmallTalk;
 use crate::index::{ArticleSummary, Generation, StoredPassage};
 use crate::urgent::{Severity, Sign};
+use crate::vocabulary::Vocabulary;
 
 /// The clinic's own words around answers: contact details and emergency advice.
 #[derive(Debug, Clone)]
@@ -199,6 +200,7 @@ pub fn answer(
     lines: &[Line],
     candidates: &[Candidate],
     generation: &Generation,
+    vocabulary: &Vocabulary,
     conversation_id: String,
 ) -> Reply {
     let passage = |line: &Line| candidates[line.candidate].passage();
@@ -209,7 +211,7 @@ pub fn answer(
         let one_article = lines
             .iter()
             .all(|l| passage(l).slug == passage(&lines[0]).slug);
-        let mut text = "It depends on what is being treated:".to_string();
+        let mut text = vocabulary.several_answers.clone();
         for line in lines {
             let p = passage(line);
             // Within one article the section says which treatment; across articles the title
@@ -230,7 +232,7 @@ pub fn answer(
         .map(|line| source(passage(line), &line.sentences[0]))
         .collect();
     reply.suggestions = if lines.len() > 1 {
-        narrowing(analysis, lines.iter().map(passage))
+        narrowing(analysis, lines.iter().map(passage), vocabulary)
     } else {
         related(analysis, passage(&lines[0]), generation)
     };
@@ -425,41 +427,32 @@ fn related(analysis: &Analysis, passage: &StoredPassage, generation: &Generation
 fn narrowing<'a>(
     analysis: &Analysis,
     passages: impl Iterator<Item = &'a StoredPassage>,
+    vocabulary: &Vocabulary,
 ) -> Vec<String> {
     let intent = analysis
         .primary_intent()
         .unwrap_or(intent::Intent::Definition);
     let headings: Vec<&str> = passages.map(|p| p.heading.as_str()).collect();
     let lowered: Vec<String> = headings.iter().map(|h| h.to_lowercase()).collect();
-    let ask = |h: &&str| match distinctive(h, &lowered) {
-        Some(topic) => Some(intent::narrowing_question(intent, &topic)),
+    let ask = |h: &&str| match distinctive(h, &lowered, vocabulary) {
+        Some(topic) => Some(intent::narrowing_question(vocabulary, intent, &topic)),
         None => as_question(h),
     };
     headings.iter().filter_map(ask).take(4).collect()
 }
 
-/// Words of a heading that name a topic rather than frame it.
-const FRAMING: [&str; 8] = [
-    "treating",
-    "reducing",
-    "treatment",
-    "treatments",
-    "using",
-    "improving",
-    "restoration",
-    "contouring",
-];
-
 /// What sets a heading apart from the others in the set (`all`, lowercased): its first clause
 /// less the words they all share ("Mesotherapy for reducing cellulite and …" -> "cellulite");
 /// `None` when that leaves nothing short and telling.
-fn distinctive(heading: &str, all: &[String]) -> Option<String> {
+fn distinctive(heading: &str, all: &[String], vocabulary: &Vocabulary) -> Option<String> {
     let lower = heading.to_lowercase();
     let shared = |word: &str| all.iter().all(|h| h.split_whitespace().any(|w| w == word));
     let clause = lower.split(" and ").next().unwrap_or(&lower);
     let words: Vec<&str> = clause
         .split_whitespace()
-        .filter(|w| !shared(w) && !super::analysis::is_stop_word(w) && !FRAMING.contains(w))
+        .filter(|w| {
+            !shared(w) && !vocabulary.is_stop_word(w) && !vocabulary.framing.iter().any(|f| f == w)
+        })
         .collect();
     (!words.is_empty() && words.len() <= 3).then(|| words.join(" "))
 }
@@ -514,7 +507,13 @@ mod tests {
             "Mesotherapy for hair loss treatment and hair restoration",
         ];
         let lowered = all.map(str::to_lowercase);
-        assert_eq!(distinctive(all[0], &lowered).as_deref(), Some("cellulite"));
-        assert_eq!(distinctive(all[1], &lowered).as_deref(), Some("hair loss"));
+        assert_eq!(
+            distinctive(all[0], &lowered, Vocabulary::built_in()).as_deref(),
+            Some("cellulite")
+        );
+        assert_eq!(
+            distinctive(all[1], &lowered, Vocabulary::built_in()).as_deref(),
+            Some("hair loss")
+        );
     }
 }

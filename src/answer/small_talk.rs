@@ -1,5 +1,7 @@
 //! Greetings, thanks and goodbyes with nothing else asked: answered politely, not searched.
 
+use crate::vocabulary::Vocabulary;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallTalk {
     Greeting,
@@ -7,65 +9,28 @@ pub enum SmallTalk {
     Goodbye,
 }
 
-const GREETINGS: [&str; 9] = [
-    "hi",
-    "hello",
-    "hey",
-    "hiya",
-    "howdy",
-    "greetings",
-    "morning",
-    "afternoon",
-    "evening",
-];
-const THANKS: [&str; 6] = ["thanks", "thank", "thx", "cheers", "ta", "appreciated"];
-const GOODBYES: [&str; 5] = ["bye", "goodbye", "farewell", "later", "cya"];
-const FILLER: [&str; 22] = [
-    "good",
-    "there",
-    "you",
-    "so",
-    "much",
-    "very",
-    "ok",
-    "okay",
-    "great",
-    "that",
-    "that's",
-    "thats",
-    "was",
-    "helpful",
-    "lovely",
-    "perfect",
-    "brilliant",
-    "awesome",
-    "nice",
-    "for",
-    "your",
-    "help",
-];
-
 /// A greeting, thanks or goodbye with nothing else asked.
-pub fn small_talk(words: &[String]) -> Option<SmallTalk> {
+pub fn small_talk(vocabulary: &Vocabulary, words: &[String]) -> Option<SmallTalk> {
     if words.is_empty() || words.len() > 8 {
         return None;
     }
+    let talk = &vocabulary.small_talk;
+    let listed = |list: &[String], word: &String| list.contains(word);
     let all_known = words.iter().all(|w| {
-        let w = w.as_str();
-        GREETINGS.contains(&w)
-            || THANKS.contains(&w)
-            || GOODBYES.contains(&w)
-            || FILLER.contains(&w)
+        listed(&talk.greetings, w)
+            || listed(&talk.thanks, w)
+            || listed(&talk.goodbyes, w)
+            || listed(&talk.filler, w)
     });
     if !all_known {
         return None;
     }
-    let any = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    if any(&THANKS) {
+    let any = |list: &[String]| words.iter().any(|w| list.contains(w));
+    if any(&talk.thanks) {
         Some(SmallTalk::Thanks)
-    } else if any(&GOODBYES) {
+    } else if any(&talk.goodbyes) {
         Some(SmallTalk::Goodbye)
-    } else if any(&GREETINGS) {
+    } else if any(&talk.greetings) {
         Some(SmallTalk::Greeting)
     } else {
         None
@@ -82,12 +47,21 @@ mod tests {
 
     #[test]
     fn greetings_and_thanks_are_small_talk_but_questions_are_not() {
-        assert_eq!(small_talk(&words("Hello!")), Some(SmallTalk::Greeting));
         assert_eq!(
-            small_talk(&words("thanks, that was helpful")),
+            small_talk(Vocabulary::built_in(), &words("Hello!")),
+            Some(SmallTalk::Greeting)
+        );
+        assert_eq!(
+            small_talk(Vocabulary::built_in(), &words("thanks, that was helpful")),
             Some(SmallTalk::Thanks)
         );
-        assert_eq!(small_talk(&words("bye")), Some(SmallTalk::Goodbye));
-        assert_eq!(small_talk(&words("hi, does it hurt?")), None);
+        assert_eq!(
+            small_talk(Vocabulary::built_in(), &words("bye")),
+            Some(SmallTalk::Goodbye)
+        );
+        assert_eq!(
+            small_talk(Vocabulary::built_in(), &words("hi, does it hurt?")),
+            None
+        );
     }
 }

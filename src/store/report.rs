@@ -7,6 +7,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{Store, Unreadable};
+use crate::vocabulary::Vocabulary;
 
 /// Urgent messages listed on the staff page at most.
 const URGENT_LISTED: i64 = 100;
@@ -186,7 +187,7 @@ fn group_similar(questions: &[String]) -> Vec<Unanswered> {
     for question in questions {
         let mut words: Vec<String> = crate::text::words(question)
             .into_iter()
-            .filter(|w| !crate::answer::analysis::is_stop_word(w))
+            .filter(|w| !Vocabulary::built_in().is_stop_word(w))
             .map(|w| w.trim_end_matches('s').to_string())
             .collect();
         words.sort();

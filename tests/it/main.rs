@@ -13,3 +13,4 @@ mod robust;
 mod slow_clients;
 mod staff;
 mod urgent;
+mod vocabulary;

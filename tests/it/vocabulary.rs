@@ -1,0 +1,42 @@
+//! The vocabulary is data a clinic extends: its additions change how messages are read, and a
+//! bad entry stops the start with the file and line.
+
+use crate::app::{SHIPPED, answer_text, corpus_of, spawn_app, spawn_with};
+
+/// A way of asking for a count that the built-in vocabulary does not know.
+const QUESTION: &str = "how many goes would I need for hair loss?";
+
+#[tokio::test]
+async fn a_clinics_own_way_of_asking_is_read_once_it_is_in_its_vocabulary() {
+    let plain = spawn_app(&[SHIPPED]).await;
+    let before = plain.ask(QUESTION).await;
+    assert!(!answer_text(&before).contains("6-8"), "{before}");
+
+    let app = spawn_with(&[SHIPPED], |config| {
+        std::fs::write(
+            config.corpus.join("vocabulary.toml"),
+            "[intents.count]\ncues = [\"how many goes\"]\n",
+        )
+        .unwrap();
+    })
+    .await;
+    let after = app.ask(QUESTION).await;
+    assert_eq!(after["kind"], "answer", "{after}");
+    assert!(answer_text(&after).contains("6-8"), "{after}");
+}
+
+#[test]
+fn a_bad_vocabulary_file_stops_the_service_naming_file_and_line() {
+    let dir = corpus_of(&[SHIPPED]);
+    let corpus = dir.path().join("corpus");
+    std::fs::write(
+        corpus.join("vocabulary.toml"),
+        "[small_talk]\nthanks = [\"ta\",\n  \"Cheers Mate!\"]\n",
+    )
+    .unwrap();
+    let config = clinic_chat::config::Config::for_paths(corpus.clone(), dir.path().join("index"));
+    let err = clinic_chat::load(&config).err().expect("the load fails");
+    let message = format!("{err:#}");
+    assert!(message.contains("vocabulary.toml"), "{message}");
+    assert!(message.contains("line 3"), "{message}");
+}
