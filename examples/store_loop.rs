@@ -27,8 +27,8 @@ fn main() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     for i in 0..count {
         recorder.turn(Turn {
-            answer_id: format!("a_{:032x}", (1u128 << 100) + i as u128),
-            conversation_id: format!("c_{:032x}", (1u128 << 101) + i as u128),
+            answer_id: format!("a_{:032x}", (1u128 << 100) + i as u128).parse()?,
+            conversation_id: format!("c_{:032x}", (1u128 << 101) + i as u128).parse()?,
             at: 1_800_000_000 + (i / 1000) as i64,
             kind: "answer".to_string(),
             question: "how many sessions do I need for hair loss?".to_string(),

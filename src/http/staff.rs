@@ -15,6 +15,7 @@ use super::AppState;
 use super::access::{STAFF_COOKIE, session_cookie};
 use super::error::{ApiError, ApiQuery};
 use crate::answer::{Question, Reply};
+use crate::record::{BadRecord, ConversationId};
 use crate::store::{self, Report};
 
 const DEFAULT_DAYS: u32 = 30;
@@ -94,15 +95,20 @@ fn csv_field(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
+/// Erases a conversation; an id no conversation can have is refused, so that a mistyped
+/// one is not taken for done.
 pub async fn erase_conversation(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> StatusCode {
-    state.answerer.forget(&id);
+) -> Result<StatusCode, ApiError> {
+    let id: ConversationId = id
+        .parse()
+        .map_err(|err: BadRecord| ApiError::BadRequest(err.to_string()))?;
+    state.answerer.forget(id.as_str());
     state.recorder.erase(&id);
     let recorder = state.recorder.clone();
     let _ = tokio::task::spawn_blocking(move || recorder.flush()).await;
-    StatusCode::NO_CONTENT
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Template)]

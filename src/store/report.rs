@@ -214,20 +214,8 @@ fn group_similar(questions: &[String]) -> Vec<Unanswered> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::{answer, turn};
     use crate::store::{Feedback, Turn};
-
-    fn turn(id: &str, at: i64, kind: &str, question: &str) -> Turn {
-        Turn {
-            answer_id: id.into(),
-            conversation_id: format!("c_{id}"),
-            at,
-            kind: kind.into(),
-            question: question.into(),
-            top_source: Some("/articles/x#y".into()),
-            latency_us: 150,
-            severity: (kind == "urgent").then(|| "same_day".into()),
-        }
-    }
 
     #[test]
     fn the_report_counts_kinds_groups_unanswered_wordings_and_feedback() {
@@ -236,13 +224,13 @@ mod tests {
         let now = 1_800_000_000;
         store
             .insert_turns(&[
-                turn("a1", now - 10, "answer", "does it hurt"),
-                turn("a2", now - 20, "fallback", "What are your opening hours?"),
-                turn("a3", now - 30, "fallback", "opening hours??"),
-                turn("a4", now - 40, "fallback", "do you do tattoo removal"),
-                turn("a5", now - 50, "urgent", "I have a fever"),
+                turn(1, now - 10, "answer", "does it hurt"),
+                turn(2, now - 20, "fallback", "What are your opening hours?"),
+                turn(3, now - 30, "fallback", "opening hours??"),
+                turn(4, now - 40, "fallback", "do you do tattoo removal"),
+                turn(5, now - 50, "urgent", "I have a fever"),
                 turn(
-                    "a6",
+                    6,
                     now - 40 * 86_400,
                     "answer",
                     "too old for a 30 day report",
@@ -252,13 +240,13 @@ mod tests {
         store
             .insert_feedback(&[
                 Feedback {
-                    answer_id: "a1".into(),
+                    answer_id: answer(1),
                     helpful: true,
                     comment: None,
                     at: now,
                 },
                 Feedback {
-                    answer_id: "a2".into(),
+                    answer_id: answer(2),
                     helpful: false,
                     comment: Some("call me on 07700900123".into()),
                     at: now,
@@ -293,7 +281,7 @@ mod tests {
         let emergency = Turn {
             severity: Some("emergency".into()),
             ..turn(
-                "u2",
+                2,
                 now - 10,
                 "urgent",
                 "my lips are swelling, ring me on 07700 900123",
@@ -301,9 +289,9 @@ mod tests {
         };
         store
             .insert_turns(&[
-                turn("u1", now - 20, "urgent", "the area is hot and spreading"),
+                turn(1, now - 20, "urgent", "the area is hot and spreading"),
                 emergency,
-                turn("a1", now - 5, "answer", "does it hurt"),
+                turn(3, now - 5, "answer", "does it hurt"),
             ])
             .unwrap();
         let report = store.report(30, now).unwrap();
