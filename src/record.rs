@@ -1,4 +1,4 @@
-//! What a reply is known by once it has left the answerer: its own id and its
+//! What a reply is known by once it has left the answerer: its kind, its own id and its
 //! conversation's id. The HTTP edge, the answerer and the store all speak of them, so each is
 //! made and parsed here, once; this module knows nothing of those three. In JSON each is a
 //! plain string, in the shapes the widget has always been sent.
@@ -8,9 +8,52 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// What kind of reply a visitor got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Answer,
+    Fallback,
+    Urgent,
+    Smalltalk,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Answer, Kind::Fallback, Kind::Urgent, Kind::Smalltalk];
+
+    /// Its name, as in the reply's JSON and the questions database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Answer => "answer",
+            Kind::Fallback => "fallback",
+            Kind::Urgent => "urgent",
+            Kind::Smalltalk => "smalltalk",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = BadRecord;
+
+    fn from_str(name: &str) -> Result<Kind, BadRecord> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or(BadRecord::Kind)
+    }
+}
+
 /// Text that is not the record it was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BadRecord {
+    #[error("not a kind of reply")]
+    Kind,
     #[error("not an answer id this service gives")]
     AnswerId,
     #[error("not a conversation id: 1 to 64 letters, digits, '_' or '-'")]
@@ -198,13 +241,25 @@ mod tests {
     #[test]
     fn records_are_plain_strings_in_json() {
         let id: AnswerId = "a_0190f0e0a1b27c3d8e9f0a1b2c3d4e5f".parse().unwrap();
-        let json = serde_json::json!({ "id": id });
+        let json = serde_json::json!({"id": id, "kind": Kind::Smalltalk});
         assert_eq!(
             json.to_string(),
-            r#"{"id":"a_0190f0e0a1b27c3d8e9f0a1b2c3d4e5f"}"#
+            r#"{"id":"a_0190f0e0a1b27c3d8e9f0a1b2c3d4e5f","kind":"smalltalk"}"#
         );
         let back: ConversationId = serde_json::from_str(r#""visitor-42""#).unwrap();
         assert_eq!(back.to_string(), "visitor-42");
         assert!(serde_json::from_str::<AnswerId>(r#""a_1""#).is_err());
+    }
+
+    #[test]
+    fn a_kind_is_read_back_from_its_name() {
+        for kind in Kind::ALL {
+            assert_eq!(kind.to_string().parse(), Ok(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+        }
+        assert_eq!("Answer".parse::<Kind>(), Err(BadRecord::Kind));
     }
 }

@@ -10,6 +10,8 @@ use super::choose::{Candidate, Line, MAX_ANSWER_CHARS};
 use super::intent;
 use super::small_talk::SmallTalk;
 use crate::index::{ArticleSummary, Generation, StoredPassage};
+// The store keeps a reply's kind too, so it is defined with the ids.
+pub use crate::record::Kind;
 use crate::record::{AnswerId, ConversationId};
 use crate::urgent::{Severity, Sign};
 
@@ -18,26 +20,6 @@ use crate::urgent::{Severity, Sign};
 pub struct Settings {
     pub contact: Contact,
     pub emergency_number: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Answer,
-    Fallback,
-    Urgent,
-    Smalltalk,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Answer => "answer",
-            Kind::Fallback => "fallback",
-            Kind::Urgent => "urgent",
-            Kind::Smalltalk => "smalltalk",
-        }
-    }
 }
 
 /// How to reach the clinic; from configuration.

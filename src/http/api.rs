@@ -46,7 +46,7 @@ pub async fn chat(
         .map_err(|err| ApiError::Internal(err.into()))?;
     state.recorder.turn(Turn {
         at: store::now(),
-        kind: reply.kind.as_str().to_string(),
+        kind: reply.kind,
         question: text,
         top_source: reply
             .sources

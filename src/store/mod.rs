@@ -9,7 +9,7 @@
 //! The parts: `schema` (tables, migrations), `database` (the connection, noticing a deleted
 //! or replaced file), `writer` (the recorder and its thread), `issued` (answer ids given
 //! lately), `report` (the staff report), `redact` (personal details out), `columns` (a
-//! reply's ids as column text).
+//! reply's kind and ids as column text).
 
 mod columns;
 mod database;
@@ -26,7 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::params;
 
-use crate::record::{AnswerId, ConversationId};
+use crate::record::{AnswerId, ConversationId, Kind};
 use database::Db;
 pub use database::Unreadable;
 pub use redact::redact;
@@ -42,7 +42,7 @@ pub struct Turn {
     pub conversation_id: ConversationId,
     /// Seconds since the Unix epoch.
     pub at: i64,
-    pub kind: String,
+    pub kind: Kind,
     /// Redacted before it reaches the database.
     pub question: String,
     pub top_source: Option<String>,
@@ -281,16 +281,16 @@ mod tests {
     }
 
     /// Answer `n`, given in conversation `c_{n}`.
-    pub(super) fn turn(n: u32, at: i64, kind: &str, question: &str) -> Turn {
+    pub(super) fn turn(n: u32, at: i64, kind: Kind, question: &str) -> Turn {
         Turn {
             answer_id: answer(n),
             conversation_id: conversation(&format!("c_{n}")),
             at,
-            kind: kind.into(),
+            kind,
             question: question.into(),
             top_source: Some("/articles/x#y".into()),
             latency_us: 150,
-            severity: (kind == "urgent").then(|| "same_day".into()),
+            severity: (kind == Kind::Urgent).then(|| "same_day".into()),
         }
     }
 
@@ -313,8 +313,13 @@ mod tests {
         let now = 1_800_000_000;
         store
             .insert_turns(&[
-                turn(1, now - 91 * 86_400, "answer", "old quokkaberry question"),
-                turn(2, now - 89 * 86_400, "answer", "recent"),
+                turn(
+                    1,
+                    now - 91 * 86_400,
+                    Kind::Answer,
+                    "old quokkaberry question",
+                ),
+                turn(2, now - 89 * 86_400, Kind::Answer, "recent"),
             ])
             .unwrap();
         assert!(holds(&on_disk(dir.path()), "quokkaberry"));
@@ -331,7 +336,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let now = 1_800_000_000;
-        store.insert_turns(&[turn(1, now, "answer", "q")]).unwrap();
+        store
+            .insert_turns(&[turn(1, now, Kind::Answer, "q")])
+            .unwrap();
         let vote = |n: u32, helpful: bool| Feedback {
             answer_id: answer(n),
             helpful,
@@ -355,7 +362,7 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let in_conversation = |n: u32, name: &str| Turn {
             conversation_id: conversation(name),
-            ..turn(n, now(), "answer", "write to jo@example.org")
+            ..turn(n, now(), Kind::Answer, "write to jo@example.org")
         };
         let early = 0..40;
         let mut jobs: Vec<Job> = early
@@ -381,8 +388,11 @@ mod tests {
         );
         assert!(early.into_iter().all(|n| !store.has_answer(&answer(n))));
         assert_eq!(
-            count("SELECT COUNT(*) FROM turns WHERE question = 'write to [email]'"),
-            105
+            count(
+                "SELECT COUNT(*) FROM turns WHERE question = 'write to [email]' AND kind = 'answer'"
+            ),
+            105,
+            "redacted, and the kind kept by its name"
         );
         assert_eq!(
             count(

@@ -185,13 +185,14 @@ fn record(store: &Store, jobs: &[Job], records: u64, dropped: &AtomicU64, failin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Kind;
     use crate::store::tests::{conversation, turn};
 
     #[test]
     fn questions_are_stored_redacted_and_a_conversation_can_be_erased() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::start(dir.path(), 90);
-        recorder.turn(turn(1, now(), "fallback", "email me at a@b.example"));
+        recorder.turn(turn(1, now(), Kind::Fallback, "email me at a@b.example"));
         recorder.flush();
         let store = recorder.store();
         let report = store.report(1, now()).unwrap();
@@ -213,7 +214,7 @@ mod tests {
             err.to_string()
                 .starts_with("the questions database cannot be read")
         );
-        recorder.turn(turn(1, now(), "answer", "q"));
+        recorder.turn(turn(1, now(), Kind::Answer, "q"));
         recorder.flush();
         assert_eq!(recorder.dropped(), 1);
         recorder.close();
@@ -226,10 +227,10 @@ mod tests {
     fn a_deleted_database_file_is_recreated_and_its_rows_counted_as_lost() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::start(dir.path(), 90);
-        recorder.turn(turn(1, now(), "answer", "first"));
+        recorder.turn(turn(1, now(), Kind::Answer, "first"));
         recorder.flush();
         std::fs::remove_file(dir.path().join("clinic-chat.db")).unwrap();
-        recorder.turn(turn(2, now(), "answer", "second"));
+        recorder.turn(turn(2, now(), Kind::Answer, "second"));
         recorder.flush();
         assert_eq!(recorder.dropped(), 1);
         assert!(dir.path().join("clinic-chat.db").exists());
