@@ -6,6 +6,7 @@ pub mod access;
 mod api;
 pub mod error;
 pub mod guard;
+mod html;
 mod intake;
 mod pages;
 mod serve;

@@ -7,13 +7,14 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
 use super::AppState;
 use super::access::{STAFF_COOKIE, session_cookie};
 use super::error::{ApiError, ApiQuery};
+use super::html::render;
 use crate::answer::{Question, Reply};
 use crate::record::{BadRecord, ConversationId};
 use crate::store::{self, Report};
@@ -169,11 +170,12 @@ pub async fn page(
     match state.staff.authenticate(Some(peer), &headers) {
         Ok(()) => {}
         Err(ApiError::Unauthorized) => {
-            return render(&LoginPage {
+            let login = LoginPage {
                 clinic: &clinic,
                 failed: false,
                 wait_minutes: None,
-            });
+            };
+            return private(render(&login, StatusCode::OK, &clinic));
         }
         Err(err) => return err.into_response(),
     }
@@ -188,7 +190,7 @@ pub async fn page(
         Err(_) => (None, Vec::new()),
     };
     let lost = state.recorder.dropped();
-    render(&StaffPage {
+    let page = StaffPage {
         clinic: &clinic,
         report,
         error,
@@ -197,7 +199,8 @@ pub async fn page(
         hits,
         lost,
         signed_in: state.staff.has_token(),
-    })
+    };
+    private(render(&page, StatusCode::OK, &clinic))
 }
 
 /// The reply a visitor would get and the ranked passages behind it; not recorded.
@@ -241,13 +244,14 @@ pub async fn login(
         return Redirect::to("/staff").into_response();
     }
     let client = state.staff.client(Some(peer), &headers);
-    let page = |failed, wait_minutes| {
+    let page = |status, failed, wait_minutes| {
         let clinic = &state.answerer.settings().contact.name;
-        render(&LoginPage {
+        let login = LoginPage {
             clinic,
             failed,
             wait_minutes,
-        })
+        };
+        private(render(&login, status, clinic))
     };
     match state.staff.try_token(client, &form.token) {
         Ok(()) => {
@@ -256,12 +260,15 @@ pub async fn login(
             (jar.add(cookie), Redirect::to("/staff")).into_response()
         }
         Err(ApiError::TooManyAttempts(seconds)) => (
-            StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, seconds.to_string())],
-            page(false, Some(seconds.div_ceil(60))),
+            page(
+                StatusCode::TOO_MANY_REQUESTS,
+                false,
+                Some(seconds.div_ceil(60)),
+            ),
         )
             .into_response(),
-        Err(_) => (StatusCode::UNAUTHORIZED, page(true, None)).into_response(),
+        Err(_) => page(StatusCode::UNAUTHORIZED, true, None),
     }
 }
 
@@ -274,18 +281,13 @@ pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
     (jar, Redirect::to("/staff")).into_response()
 }
 
-fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => {
-            let mut response = Html(html).into_response();
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
-            response
-        }
-        Err(err) => ApiError::Internal(err.into()).into_response(),
-    }
+/// A staff page shows visitors' questions: no browser or proxy may keep a copy.
+fn private(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 #[cfg(test)]
