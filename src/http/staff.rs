@@ -3,6 +3,8 @@
 //! The page is behind the staff token (the sign-in form opens a session, see `access`) or
 //! this machine when no token is set.
 
+use std::borrow::Cow;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -56,6 +58,7 @@ pub async fn report_csv(
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> Result<Response, ApiError> {
     let report = load_report(&state, days(&params)?).await?;
+    let body = as_csv(&report).map_err(|err| ApiError::Internal(err.into()))?;
     let disposition = format!(
         "attachment; filename=\"clinic-chat-report-{}d.csv\"",
         report.days
@@ -65,35 +68,47 @@ pub async fn report_csv(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        csv(&report),
+        body,
     )
         .into_response())
 }
 
-/// The report as CSV: one table of days, then the unanswered questions.
-pub fn csv(report: &Report) -> String {
-    let mut out = String::from("day,questions,answers,fallbacks,urgent\n");
+/// The report as CSV: one table of days, then, after a blank line, the unanswered questions.
+/// A question is quoted (unless it is a number) even where commas alone would not need it: a
+/// spreadsheet that splits cells on `;`, as in many locales, then still keeps it in one cell,
+/// so no part of it can start a formula.
+fn as_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
+    let mut days = csv::Writer::from_writer(Vec::new());
+    days.write_record(["day", "questions", "answers", "fallbacks", "urgent"])?;
     for day in &report.per_day {
-        out.push_str(&format!(
-            "{},{},{},{},{}\n",
-            day.day, day.questions, day.answers, day.fallbacks, day.urgent
-        ));
+        days.serialize((
+            &day.day,
+            day.questions,
+            day.answers,
+            day.fallbacks,
+            day.urgent,
+        ))?;
     }
-    out.push_str("\nunanswered question,count\n");
+    let mut out = days.into_inner().map_err(|err| err.into_error())?;
+    // By hand: the writer would write an empty record as `""`.
+    out.push(b'\n');
+    let mut questions = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::NonNumeric)
+        .from_writer(out);
+    questions.write_record(["unanswered question", "count"])?;
     for item in &report.unanswered {
-        out.push_str(&format!("{},{}\n", csv_field(&item.question), item.count));
+        questions.serialize((defused(&item.question), item.count))?;
     }
-    out
+    Ok(questions.into_inner().map_err(|err| err.into_error())?)
 }
 
-/// Quotes a field, and defuses text a spreadsheet would run as a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
+/// The text, with a quote mark before it if a spreadsheet would run it as a formula.
+fn defused(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@']) {
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_string()
-    };
-    format!("\"{}\"", text.replace('"', "\"\""))
+        Cow::Borrowed(text)
+    }
 }
 
 /// Erases a conversation; an id no conversation can have is refused, so that a mistyped
@@ -294,9 +309,55 @@ fn private(mut response: Response) -> Response {
 mod tests {
     use super::*;
 
+    use crate::store::{Day, FeedbackCounts, Unanswered};
+
+    fn report(per_day: Vec<Day>, unanswered: &[(&str, i64)]) -> Report {
+        Report {
+            days: 7,
+            questions: 0,
+            by_kind: Default::default(),
+            urgent_by_severity: Default::default(),
+            urgent: Vec::new(),
+            per_day,
+            unanswered: unanswered
+                .iter()
+                .map(|&(question, count)| Unanswered {
+                    question: question.into(),
+                    count,
+                })
+                .collect(),
+            feedback: FeedbackCounts {
+                helpful: 0,
+                not_helpful: 0,
+            },
+            unhelpful: Vec::new(),
+        }
+    }
+
     #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("say \"hi\", ok"), "\"say \"\"hi\"\", ok\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    fn the_csv_has_the_days_then_the_questions_quoted_with_formulas_defused() {
+        let day = Day {
+            day: "2026-11-24".into(),
+            questions: 3,
+            answers: 1,
+            fallbacks: 2,
+            urgent: 0,
+        };
+        let unanswered = [
+            ("say \"hi\", ok", 2),
+            ("=HYPERLINK(\"x\")", 1),
+            ("opening hours;=1+1", 1),
+        ];
+        let csv = as_csv(&report(vec![day], &unanswered)).unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "day,questions,answers,fallbacks,urgent\n\
+             2026-11-24,3,1,2,0\n\
+             \n\
+             \"unanswered question\",\"count\"\n\
+             \"say \"\"hi\"\", ok\",2\n\
+             \"'=HYPERLINK(\"\"x\"\")\",1\n\
+             \"opening hours;=1+1\",1\n"
+        );
     }
 }
