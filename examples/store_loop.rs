@@ -8,6 +8,7 @@
 //! valgrind --tool=callgrind target/release/examples/store_loop 25000   # the difference / 20000
 //! ```
 
+use clinic_chat::record::Kind;
 use clinic_chat::store::{Recorder, Turn};
 
 /// The server's allocator.
@@ -27,10 +28,10 @@ fn main() -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     for i in 0..count {
         recorder.turn(Turn {
-            answer_id: format!("a_{:032x}", (1u128 << 100) + i as u128),
-            conversation_id: format!("c_{:032x}", (1u128 << 101) + i as u128),
+            answer_id: format!("a_{:032x}", (1u128 << 100) + i as u128).parse()?,
+            conversation_id: format!("c_{:032x}", (1u128 << 101) + i as u128).parse()?,
             at: 1_800_000_000 + (i / 1000) as i64,
-            kind: "answer".to_string(),
+            kind: Kind::Answer,
             question: "how many sessions do I need for hair loss?".to_string(),
             top_source: Some(
                 "Mesotherapy for Flawless Skin — Mesotherapy for hair loss treatment".to_string(),

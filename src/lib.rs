@@ -8,7 +8,8 @@
 //! - [`answer`]: a visitor's question -> the sentences that answer it, with sources;
 //! - [`http`]: the chat API, staff endpoints, article pages and the widget.
 //!
-//! [`config`] holds the command line; [`text`] the analyzer and sentence splitting they share.
+//! [`config`] holds the command line; [`text`] the analyzer and sentence splitting they share;
+//! [`record`] a reply's kind and ids, which answering, the store and HTTP all speak of.
 
 pub mod answer;
 pub mod chunk;
@@ -16,6 +17,7 @@ pub mod config;
 pub mod corpus;
 pub mod http;
 pub mod index;
+pub mod record;
 pub mod search;
 pub mod store;
 pub mod text;

@@ -429,8 +429,8 @@ proptest! {
             let first = answerer.answer(&question, None);
             prop_assert!(!first.answer.trim().is_empty());
             // The same message again, then a follow-up, read in the light of it.
-            let id = Some(first.conversation_id.as_str());
-            let again = answerer.answer(&question, id);
+            let id = Some(first.conversation_id.clone());
+            let again = answerer.answer(&question, id.clone());
             prop_assert!(!again.answer.trim().is_empty());
             prop_assert_eq!(&again.conversation_id, &first.conversation_id);
             let next = answerer.answer(&follow_up, id);

@@ -19,6 +19,7 @@ use std::time::Duration;
 use tantivy::DocAddress;
 
 use crate::index::{Generation, IndexHandle, Prepared};
+use crate::record::ConversationId;
 use crate::search::Floor;
 use crate::text;
 pub use crate::urgent::{Severity, Signs};
@@ -100,10 +101,8 @@ impl Answerer {
     }
 
     /// Answers one message, read in the light of the conversation's earlier turns.
-    pub fn answer(&self, question: &Question, conversation: Option<&str>) -> Reply {
-        let conversation_id = conversation
-            .filter(|c| valid_conversation_id(c))
-            .map_or_else(new_conversation_id, str::to_string);
+    pub fn answer(&self, question: &Question, conversation: Option<ConversationId>) -> Reply {
+        let conversation_id = conversation.unwrap_or_else(ConversationId::fresh);
         // Read before anything else, over the whole message: a sign may come last in a long one.
         let sign = self.signs.assess(question.as_str());
         if let Some(sign) = sign.filter(|s| s.severity.is_urgent()) {
@@ -120,7 +119,7 @@ impl Answerer {
             );
         }
         let searcher = knowledge.generation.searcher();
-        let previous = self.memory.last(&conversation_id);
+        let previous = self.memory.last(conversation_id.as_str());
         let analysis = self.with_analyzer(&knowledge, |analyzer| {
             let mut analysis = analyzer.analyze(&words);
             if let Some(previous) = previous {
@@ -144,7 +143,8 @@ impl Answerer {
         };
         match choice {
             Choice::Lines(lines) => {
-                self.memory.remember(&conversation_id, Turn::of(&analysis));
+                self.memory
+                    .remember(conversation_id.as_str(), Turn::of(&analysis));
                 let mut answer = reply::answer(
                     &analysis,
                     &lines,
@@ -269,15 +269,4 @@ fn retrieve(
         }
     }
     Ok(candidates)
-}
-
-fn valid_conversation_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-fn new_conversation_id() -> String {
-    reply::new_id("c_")
 }

@@ -10,6 +10,9 @@ use super::choose::{Candidate, Line, MAX_ANSWER_CHARS};
 use super::intent;
 use super::small_talk::SmallTalk;
 use crate::index::{ArticleSummary, Generation, StoredPassage};
+// The store keeps a reply's kind too, so it is defined with the ids.
+pub use crate::record::Kind;
+use crate::record::{AnswerId, ConversationId};
 use crate::urgent::{Severity, Sign};
 use crate::vocabulary::Vocabulary;
 
@@ -18,26 +21,6 @@ use crate::vocabulary::Vocabulary;
 pub struct Settings {
     pub contact: Contact,
     pub emergency_number: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Answer,
-    Fallback,
-    Urgent,
-    Smalltalk,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Answer => "answer",
-            Kind::Fallback => "fallback",
-            Kind::Urgent => "urgent",
-            Kind::Smalltalk => "smalltalk",
-        }
-    }
 }
 
 /// How to reach the clinic; from configuration.
@@ -63,8 +46,8 @@ pub struct Reply {
     pub answer: String,
     pub sources: Vec<Source>,
     pub suggestions: Vec<String>,
-    pub conversation_id: String,
-    pub answer_id: String,
+    pub conversation_id: ConversationId,
+    pub answer_id: AnswerId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// On urgent replies: how soon to get care.
@@ -88,34 +71,23 @@ impl Reply {
     }
 }
 
-fn reply(kind: Kind, answer: String, conversation_id: String) -> Reply {
+fn reply(kind: Kind, answer: String, conversation_id: ConversationId) -> Reply {
     Reply {
         kind,
         answer,
         sources: Vec::new(),
         suggestions: Vec::new(),
         conversation_id,
-        answer_id: new_id("a_"),
+        answer_id: AnswerId::fresh(),
         contact: None,
         severity: None,
         emergency_phone: None,
     }
 }
 
-/// A fresh answer or conversation id: 32 hex digits of a UUID v7, whose leading timestamp keeps
-/// the questions database appending to its indexes instead of dirtying a random page per record.
-pub(super) fn new_id(prefix: &str) -> String {
-    let mut hex = uuid::Uuid::encode_buffer();
-    let hex = uuid::Uuid::now_v7().simple().encode_lower(&mut hex);
-    let mut id = String::with_capacity(prefix.len() + hex.len());
-    id.push_str(prefix);
-    id.push_str(hex);
-    id
-}
-
 /// Advice for a warning sign: the action first, short and calm; no article text, no
 /// suggestions.
-pub fn urgent(settings: &Settings, severity: Severity, conversation_id: String) -> Reply {
+pub fn urgent(settings: &Settings, severity: Severity, conversation_id: ConversationId) -> Reply {
     let c = &settings.contact;
     let text = if severity == Severity::Emergency {
         format!(
@@ -163,7 +135,7 @@ pub fn small_talk(
     talk: SmallTalk,
     settings: &Settings,
     starters: Vec<String>,
-    conversation_id: String,
+    conversation_id: ConversationId,
 ) -> Reply {
     let text = match talk {
         SmallTalk::Greeting => format!(
@@ -183,7 +155,11 @@ pub fn small_talk(
     small
 }
 
-pub fn fallback(settings: &Settings, starters: Vec<String>, conversation_id: String) -> Reply {
+pub fn fallback(
+    settings: &Settings,
+    starters: Vec<String>,
+    conversation_id: ConversationId,
+) -> Reply {
     let c = &settings.contact;
     let text = format!(
         "I'm sorry, our articles don't answer that, so I'd rather not guess. Please contact {}: call {}, email {}, or book a consultation at {}.",
@@ -201,7 +177,7 @@ pub fn answer(
     candidates: &[Candidate],
     generation: &Generation,
     vocabulary: &Vocabulary,
-    conversation_id: String,
+    conversation_id: ConversationId,
 ) -> Reply {
     let passage = |line: &Line| candidates[line.candidate].passage();
     let text = if lines.len() == 1 {

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{ApiError, ApiJson, ApiQuery};
 use crate::answer::Question;
+use crate::record::{AnswerId, ConversationId};
 use crate::store::{self, Feedback, Turn};
 
 #[derive(Debug, Deserialize)]
@@ -29,12 +30,15 @@ pub async fn chat(
         tracing::debug!(question = question.as_str(), "question");
     }
     let answerer = state.answerer.clone();
-    let conversation = request.conversation_id;
+    // An id this service could not have given starts a new conversation; the question is
+    // still answered.
+    let conversation = request
+        .conversation_id
+        .and_then(|id| id.parse::<ConversationId>().ok());
     let started = std::time::Instant::now();
     let text = question.as_str().to_string();
     let reply =
-        tokio::task::spawn_blocking(move || answerer.answer(&question, conversation.as_deref()))
-            .await?;
+        tokio::task::spawn_blocking(move || answerer.answer(&question, conversation)).await?;
     let latency = started.elapsed();
     tracing::Span::current().record("kind", reply.kind.as_str());
     let body = reply
@@ -42,7 +46,7 @@ pub async fn chat(
         .map_err(|err| ApiError::Internal(err.into()))?;
     state.recorder.turn(Turn {
         at: store::now(),
-        kind: reply.kind.as_str().to_string(),
+        kind: reply.kind,
         question: text,
         top_source: reply
             .sources
@@ -73,16 +77,10 @@ pub async fn feedback(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<FeedbackRequest>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let id_ok = request.answer_id.len() == 34
-        && request.answer_id.starts_with("a_")
-        && request.answer_id[2..]
-            .chars()
-            .all(|c| c.is_ascii_hexdigit());
-    if !id_ok {
-        return Err(ApiError::BadRequest(
-            "answer_id is not one this service gave".into(),
-        ));
-    }
+    let answer_id: AnswerId = request
+        .answer_id
+        .parse()
+        .map_err(|_| ApiError::BadRequest("answer_id is not one this service gave".into()))?;
     let comment = request
         .comment
         .map(|c| c.trim().to_string())
@@ -98,16 +96,16 @@ pub async fn feedback(
     // Only answers this service gave, and not erased: memory knows the recent ones, the
     // database the older ones.
     let recorder = state.recorder.clone();
-    let answer_id = request.answer_id.clone();
+    let id = answer_id.clone();
     let issued = recorder.recently_issued(&answer_id)
-        || tokio::task::spawn_blocking(move || recorder.issued(&answer_id)).await?;
+        || tokio::task::spawn_blocking(move || recorder.issued(&id)).await?;
     if !issued {
         return Err(ApiError::Missing(
             "no answer with this answer_id was given, or it has been erased".into(),
         ));
     }
     state.recorder.feedback(Feedback {
-        answer_id: request.answer_id,
+        answer_id,
         helpful: request.helpful,
         comment,
         at: store::now(),
@@ -223,8 +221,8 @@ mod tests {
                 snippet: awkward.to_string(),
             }],
             suggestions: vec![awkward.to_string()],
-            conversation_id: "c_1".to_string(),
-            answer_id: "a_1".to_string(),
+            conversation_id: ConversationId::fresh(),
+            answer_id: AnswerId::fresh(),
             contact: None,
             severity: None,
             emergency_phone: None,

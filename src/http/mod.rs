@@ -1,11 +1,14 @@
-//! HTTP: `router(state)` builds the routes and layers without I/O (tests call it directly);
-//! `run(listener, state, shutdown)` serves it (see `serve` for the connections) until
-//! `shutdown` completes, finishing the requests in flight.
+//! HTTP: `router(state)` builds the routes and layers without I/O; `run(listener, state,
+//! shutdown)` serves it (see `serve` for the connections) until `shutdown` completes,
+//! finishing the requests in flight. Tests go through `run`, on `127.0.0.1:0` with their own
+//! shutdown, not the bare router: staff access is decided by the peer's address, which
+//! `serve` gives each request.
 
 pub mod access;
 mod api;
 pub mod error;
 pub mod guard;
+mod html;
 mod intake;
 mod pages;
 mod serve;

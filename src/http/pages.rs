@@ -4,10 +4,11 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::ApiError;
+use super::html::{ErrorPage, failed, render};
 use crate::index::{ArticleSummary, StoredPassage};
 
 const WIDGET_JS: &str = include_str!("../../static/widget.js");
@@ -43,21 +44,6 @@ struct BlockView {
     texts: Vec<String>,
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    clinic: &'a str,
-    title: &'a str,
-    message: &'a str,
-}
-
-fn render(template: &impl Template, status: StatusCode) -> Response {
-    match template.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(err) => ApiError::Internal(err.into()).into_response(),
-    }
-}
-
 pub async fn home(State(state): State<AppState>) -> Response {
     let generation = state.index.generation();
     let clinic = &state.answerer.settings().contact.name;
@@ -67,6 +53,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
             articles: &generation.manifest.articles,
         },
         StatusCode::OK,
+        clinic,
     )
 }
 
@@ -86,11 +73,11 @@ pub async fn article(State(state): State<AppState>, Path(slug): Path<String>) ->
                 date: summary.date.as_deref(),
                 sections: sections(passages),
             };
-            render(&page, StatusCode::OK)
+            render(&page, StatusCode::OK, &clinic)
         }
         Ok(Ok(None)) => page_not_found(&clinic),
-        Ok(Err(err)) => ApiError::Internal(err.into()).into_response(),
-        Err(err) => ApiError::Internal(err.into()).into_response(),
+        Ok(Err(err)) => failed(&clinic, err.into()),
+        Err(err) => failed(&clinic, err.into()),
     }
 }
 
@@ -149,5 +136,5 @@ fn page_not_found(clinic: &str) -> Response {
         title: "Page not found",
         message: "We couldn't find that page. It may have moved, or the link may be mistyped.",
     };
-    render(&page, StatusCode::NOT_FOUND)
+    render(&page, StatusCode::NOT_FOUND, clinic)
 }

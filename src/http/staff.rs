@@ -3,18 +3,22 @@
 //! The page is behind the staff token (the sign-in form opens a session, see `access`) or
 //! this machine when no token is set.
 
+use std::borrow::Cow;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
 
 use super::AppState;
 use super::access::{STAFF_COOKIE, session_cookie};
 use super::error::{ApiError, ApiQuery};
+use super::html::render;
 use crate::answer::{Question, Reply};
+use crate::record::{BadRecord, ConversationId};
 use crate::store::{self, Report};
 
 const DEFAULT_DAYS: u32 = 30;
@@ -54,6 +58,7 @@ pub async fn report_csv(
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> Result<Response, ApiError> {
     let report = load_report(&state, days(&params)?).await?;
+    let body = as_csv(&report).map_err(|err| ApiError::Internal(err.into()))?;
     let disposition = format!(
         "attachment; filename=\"clinic-chat-report-{}d.csv\"",
         report.days
@@ -63,46 +68,63 @@ pub async fn report_csv(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        csv(&report),
+        body,
     )
         .into_response())
 }
 
-/// The report as CSV: one table of days, then the unanswered questions.
-pub fn csv(report: &Report) -> String {
-    let mut out = String::from("day,questions,answers,fallbacks,urgent\n");
+/// The report as CSV: one table of days, then, after a blank line, the unanswered questions.
+/// A question is quoted (unless it is a number) even where commas alone would not need it: a
+/// spreadsheet that splits cells on `;`, as in many locales, then still keeps it in one cell,
+/// so no part of it can start a formula.
+fn as_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
+    let mut days = csv::Writer::from_writer(Vec::new());
+    days.write_record(["day", "questions", "answers", "fallbacks", "urgent"])?;
     for day in &report.per_day {
-        out.push_str(&format!(
-            "{},{},{},{},{}\n",
-            day.day, day.questions, day.answers, day.fallbacks, day.urgent
-        ));
+        days.serialize((
+            &day.day,
+            day.questions,
+            day.answers,
+            day.fallbacks,
+            day.urgent,
+        ))?;
     }
-    out.push_str("\nunanswered question,count\n");
+    let mut out = days.into_inner().map_err(|err| err.into_error())?;
+    // By hand: the writer would write an empty record as `""`.
+    out.push(b'\n');
+    let mut questions = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::NonNumeric)
+        .from_writer(out);
+    questions.write_record(["unanswered question", "count"])?;
     for item in &report.unanswered {
-        out.push_str(&format!("{},{}\n", csv_field(&item.question), item.count));
+        questions.serialize((defused(&item.question), item.count))?;
     }
-    out
+    Ok(questions.into_inner().map_err(|err| err.into_error())?)
 }
 
-/// Quotes a field, and defuses text a spreadsheet would run as a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
+/// The text, with a quote mark before it if a spreadsheet would run it as a formula.
+fn defused(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@']) {
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_string()
-    };
-    format!("\"{}\"", text.replace('"', "\"\""))
+        Cow::Borrowed(text)
+    }
 }
 
+/// Erases a conversation; an id no conversation can have is refused, so that a mistyped
+/// one is not taken for done.
 pub async fn erase_conversation(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> StatusCode {
-    state.answerer.forget(&id);
+) -> Result<StatusCode, ApiError> {
+    let id: ConversationId = id
+        .parse()
+        .map_err(|err: BadRecord| ApiError::BadRequest(err.to_string()))?;
+    state.answerer.forget(id.as_str());
     state.recorder.erase(&id);
     let recorder = state.recorder.clone();
     let _ = tokio::task::spawn_blocking(move || recorder.flush()).await;
-    StatusCode::NO_CONTENT
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Template)]
@@ -163,11 +185,12 @@ pub async fn page(
     match state.staff.authenticate(Some(peer), &headers) {
         Ok(()) => {}
         Err(ApiError::Unauthorized) => {
-            return render(&LoginPage {
+            let login = LoginPage {
                 clinic: &clinic,
                 failed: false,
                 wait_minutes: None,
-            });
+            };
+            return private(render(&login, StatusCode::OK, &clinic));
         }
         Err(err) => return err.into_response(),
     }
@@ -182,7 +205,7 @@ pub async fn page(
         Err(_) => (None, Vec::new()),
     };
     let lost = state.recorder.dropped();
-    render(&StaffPage {
+    let page = StaffPage {
         clinic: &clinic,
         report,
         error,
@@ -191,7 +214,8 @@ pub async fn page(
         hits,
         lost,
         signed_in: state.staff.has_token(),
-    })
+    };
+    private(render(&page, StatusCode::OK, &clinic))
 }
 
 /// The reply a visitor would get and the ranked passages behind it; not recorded.
@@ -235,13 +259,14 @@ pub async fn login(
         return Redirect::to("/staff").into_response();
     }
     let client = state.staff.client(Some(peer), &headers);
-    let page = |failed, wait_minutes| {
+    let page = |status, failed, wait_minutes| {
         let clinic = &state.answerer.settings().contact.name;
-        render(&LoginPage {
+        let login = LoginPage {
             clinic,
             failed,
             wait_minutes,
-        })
+        };
+        private(render(&login, status, clinic))
     };
     match state.staff.try_token(client, &form.token) {
         Ok(()) => {
@@ -250,12 +275,15 @@ pub async fn login(
             (jar.add(cookie), Redirect::to("/staff")).into_response()
         }
         Err(ApiError::TooManyAttempts(seconds)) => (
-            StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, seconds.to_string())],
-            page(false, Some(seconds.div_ceil(60))),
+            page(
+                StatusCode::TOO_MANY_REQUESTS,
+                false,
+                Some(seconds.div_ceil(60)),
+            ),
         )
             .into_response(),
-        Err(_) => (StatusCode::UNAUTHORIZED, page(true, None)).into_response(),
+        Err(_) => page(StatusCode::UNAUTHORIZED, true, None),
     }
 }
 
@@ -268,27 +296,68 @@ pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
     (jar, Redirect::to("/staff")).into_response()
 }
 
-fn render(template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => {
-            let mut response = Html(html).into_response();
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
-            response
-        }
-        Err(err) => ApiError::Internal(err.into()).into_response(),
-    }
+/// A staff page shows visitors' questions: no browser or proxy may keep a copy.
+fn private(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::store::{Day, FeedbackCounts, Unanswered};
+
+    fn report(per_day: Vec<Day>, unanswered: &[(&str, i64)]) -> Report {
+        Report {
+            days: 7,
+            questions: 0,
+            by_kind: Default::default(),
+            urgent_by_severity: Default::default(),
+            urgent: Vec::new(),
+            per_day,
+            unanswered: unanswered
+                .iter()
+                .map(|&(question, count)| Unanswered {
+                    question: question.into(),
+                    count,
+                })
+                .collect(),
+            feedback: FeedbackCounts {
+                helpful: 0,
+                not_helpful: 0,
+            },
+            unhelpful: Vec::new(),
+        }
+    }
+
     #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("say \"hi\", ok"), "\"say \"\"hi\"\", ok\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+    fn the_csv_has_the_days_then_the_questions_quoted_with_formulas_defused() {
+        let day = Day {
+            day: "2026-11-24".into(),
+            questions: 3,
+            answers: 1,
+            fallbacks: 2,
+            urgent: 0,
+        };
+        let unanswered = [
+            ("say \"hi\", ok", 2),
+            ("=HYPERLINK(\"x\")", 1),
+            ("opening hours;=1+1", 1),
+        ];
+        let csv = as_csv(&report(vec![day], &unanswered)).unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "day,questions,answers,fallbacks,urgent\n\
+             2026-11-24,3,1,2,0\n\
+             \n\
+             \"unanswered question\",\"count\"\n\
+             \"say \"\"hi\"\", ok\",2\n\
+             \"'=HYPERLINK(\"\"x\"\")\",1\n\
+             \"opening hours;=1+1\",1\n"
+        );
     }
 }

@@ -12,6 +12,8 @@ use std::sync::Mutex;
 
 use lru::LruCache;
 
+use crate::record::{AnswerId, ConversationId};
+
 /// Answer ids, as the 128 bits of their hex, with a hash of their conversation's id (for
 /// forgetting a conversation's answers when staff erase it).
 pub(super) struct Issued {
@@ -30,20 +32,18 @@ impl Issued {
         self.recent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Notes an answer given in `conversation`; an id of another shape is not ours to note.
-    pub(super) fn note(&self, answer_id: &str, conversation: &str) {
-        if let Some(key) = key(answer_id) {
-            let conversation = conversation_key(conversation);
-            self.recent().put(key, conversation);
-        }
+    /// Notes an answer given in `conversation`.
+    pub(super) fn note(&self, answer_id: &AnswerId, conversation: &ConversationId) {
+        let conversation = conversation_key(conversation);
+        self.recent().put(answer_id.as_u128(), conversation);
     }
 
-    pub(super) fn knows(&self, answer_id: &str) -> bool {
-        key(answer_id).is_some_and(|key| self.recent().contains(&key))
+    pub(super) fn knows(&self, answer_id: &AnswerId) -> bool {
+        self.recent().contains(&answer_id.as_u128())
     }
 
     /// Forgets the answers given in `conversation` (staff erased it).
-    pub(super) fn forget_conversation(&self, conversation: &str) {
+    pub(super) fn forget_conversation(&self, conversation: &ConversationId) {
         let conversation = conversation_key(conversation);
         let mut recent = self.recent();
         let gone: Vec<u128> = recent
@@ -57,38 +57,31 @@ impl Issued {
     }
 }
 
-/// The id's 32 hex digits as a number; `None` for anything this service does not issue.
-fn key(answer_id: &str) -> Option<u128> {
-    let hex = answer_id.strip_prefix("a_")?;
-    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u128::from_str_radix(hex, 16).ok()
-}
-
-fn conversation_key(conversation: &str) -> u64 {
-    foldhash::fast::FixedState::default().hash_one(conversation)
+fn conversation_key(conversation: &ConversationId) -> u64 {
+    foldhash::fast::FixedState::default().hash_one(conversation.as_str())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const A: &str = "a_0190f0e0a1b27c3d8e9f0a1b2c3d4e5f";
-    const B: &str = "a_0190f0e0a1b27c3d8e9f0a1b2c3d4e60";
-    const C: &str = "a_0190f0e0a1b27c3d8e9f0a1b2c3d4e61";
-
     #[test]
     fn it_knows_what_it_noted_up_to_its_capacity_and_forgets_erased_conversations() {
+        let [a, b, c] = ["5f", "60", "61"].map(|end| {
+            format!("a_0190f0e0a1b27c3d8e9f0a1b2c3d4e{end}")
+                .parse::<AnswerId>()
+                .unwrap()
+        });
+        let [one, two] = ["c_one", "c_two"].map(|c| c.parse::<ConversationId>().unwrap());
         let issued = Issued::new(2);
-        issued.note(A, "c_one");
-        issued.note(B, "c_two");
-        assert!(issued.knows(A) && issued.knows(B));
-        assert!(!issued.knows("a_not-hex") && !issued.knows(&A[..20]));
-        issued.note(C, "c_one");
-        assert!(!issued.knows(A), "the oldest goes when it is full");
-        issued.forget_conversation("c_one");
-        assert!(!issued.knows(C));
-        assert!(issued.knows(B));
+        issued.note(&a, &one);
+        issued.note(&b, &two);
+        assert!(issued.knows(&a) && issued.knows(&b));
+        assert!(!issued.knows(&AnswerId::fresh()));
+        issued.note(&c, &one);
+        assert!(!issued.knows(&a), "the oldest goes when it is full");
+        issued.forget_conversation(&one);
+        assert!(!issued.knows(&c));
+        assert!(issued.knows(&b));
     }
 }

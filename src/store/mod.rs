@@ -8,8 +8,10 @@
 //!
 //! The parts: `schema` (tables, migrations), `database` (the connection, noticing a deleted
 //! or replaced file), `writer` (the recorder and its thread), `issued` (answer ids given
-//! lately), `report` (the staff report), `redact` (personal details out).
+//! lately), `report` (the staff report), `redact` (personal details out), `columns` (a
+//! reply's kind and ids as column text).
 
+mod columns;
 mod database;
 mod issued;
 mod redact;
@@ -24,6 +26,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::params;
 
+use crate::record::{AnswerId, ConversationId, Kind};
 use database::Db;
 pub use database::Unreadable;
 pub use redact::redact;
@@ -35,11 +38,11 @@ const DATABASE: &str = "clinic-chat.db";
 /// One chat turn as it is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Turn {
-    pub answer_id: String,
-    pub conversation_id: String,
+    pub answer_id: AnswerId,
+    pub conversation_id: ConversationId,
     /// Seconds since the Unix epoch.
     pub at: i64,
-    pub kind: String,
+    pub kind: Kind,
     /// Redacted before it reaches the database.
     pub question: String,
     pub top_source: Option<String>,
@@ -50,7 +53,7 @@ pub struct Turn {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feedback {
-    pub answer_id: String,
+    pub answer_id: AnswerId,
     pub helpful: bool,
     pub comment: Option<String>,
     pub at: i64,
@@ -59,7 +62,7 @@ pub struct Feedback {
 enum Job {
     Turn(Turn),
     Feedback(Feedback),
-    Erase(String),
+    Erase(ConversationId),
     Flush(std::sync::mpsc::Sender<()>),
 }
 
@@ -175,7 +178,7 @@ impl Store {
     }
 
     /// Whether the database holds the answer `answer_id`; `false` when it cannot be read.
-    pub fn has_answer(&self, answer_id: &str) -> bool {
+    pub fn has_answer(&self, answer_id: &AnswerId) -> bool {
         let mut db = self.db();
         let Ok(connection) = db.usable() else {
             return false;
@@ -198,7 +201,7 @@ impl Store {
     }
 }
 
-fn erase(tx: &rusqlite::Transaction<'_>, conversation: &str) -> rusqlite::Result<()> {
+fn erase(tx: &rusqlite::Transaction<'_>, conversation: &ConversationId) -> rusqlite::Result<()> {
     tx.execute(
         "DELETE FROM feedback WHERE answer_id IN (SELECT answer_id FROM turns WHERE conversation_id = ?1)",
         params![conversation],
@@ -268,16 +271,26 @@ pub fn now() -> i64 {
 mod tests {
     use super::*;
 
-    pub(super) fn turn(id: &str, at: i64, kind: &str, question: &str) -> Turn {
+    /// The answer id numbered `n`.
+    pub(super) fn answer(n: u32) -> AnswerId {
+        format!("a_{n:032x}").parse().unwrap()
+    }
+
+    pub(super) fn conversation(name: &str) -> ConversationId {
+        name.parse().unwrap()
+    }
+
+    /// Answer `n`, given in conversation `c_{n}`.
+    pub(super) fn turn(n: u32, at: i64, kind: Kind, question: &str) -> Turn {
         Turn {
-            answer_id: id.into(),
-            conversation_id: format!("c_{id}"),
+            answer_id: answer(n),
+            conversation_id: conversation(&format!("c_{n}")),
             at,
-            kind: kind.into(),
+            kind,
             question: question.into(),
             top_source: Some("/articles/x#y".into()),
             latency_us: 150,
-            severity: (kind == "urgent").then(|| "same_day".into()),
+            severity: (kind == Kind::Urgent).then(|| "same_day".into()),
         }
     }
 
@@ -301,12 +314,12 @@ mod tests {
         store
             .insert_turns(&[
                 turn(
-                    "a1",
+                    1,
                     now - 91 * 86_400,
-                    "answer",
+                    Kind::Answer,
                     "old quokkaberry question",
                 ),
-                turn("a2", now - 89 * 86_400, "answer", "recent"),
+                turn(2, now - 89 * 86_400, Kind::Answer, "recent"),
             ])
             .unwrap();
         assert!(holds(&on_disk(dir.path()), "quokkaberry"));
@@ -324,21 +337,21 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         let now = 1_800_000_000;
         store
-            .insert_turns(&[turn("a1", now, "answer", "q")])
+            .insert_turns(&[turn(1, now, Kind::Answer, "q")])
             .unwrap();
-        let vote = |id: &str, helpful: bool| Feedback {
-            answer_id: id.into(),
+        let vote = |n: u32, helpful: bool| Feedback {
+            answer_id: answer(n),
             helpful,
             comment: None,
             at: now,
         };
         store
-            .insert_feedback(&[vote("a1", false), vote("a1", true), vote("nope", false)])
+            .insert_feedback(&[vote(1, false), vote(1, true), vote(2, false)])
             .unwrap();
         let report = store.report(1, now).unwrap();
         assert_eq!(report.feedback.helpful, 1);
         assert_eq!(report.feedback.not_helpful, 0);
-        assert!(store.has_answer("a1") && !store.has_answer("nope"));
+        assert!(store.has_answer(&answer(1)) && !store.has_answer(&answer(2)));
     }
 
     /// A burst of questions is written whole, redacted, and an erasure in the middle of it
@@ -347,16 +360,18 @@ mod tests {
     fn a_burst_of_turns_is_written_in_order_with_an_erasure_among_them() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let in_conversation = |id: String, conversation: &str| Turn {
-            conversation_id: conversation.into(),
-            ..turn(&id, now(), "answer", "write to jo@example.org")
+        let in_conversation = |n: u32, name: &str| Turn {
+            conversation_id: conversation(name),
+            ..turn(n, now(), Kind::Answer, "write to jo@example.org")
         };
-        let mut jobs: Vec<Job> = (0..40)
-            .map(|i| Job::Turn(in_conversation(format!("early{i}"), "c_gone")))
+        let early = 0..40;
+        let mut jobs: Vec<Job> = early
+            .clone()
+            .map(|n| Job::Turn(in_conversation(n, "c_gone")))
             .collect();
-        jobs.push(Job::Erase("c_gone".into()));
-        jobs.extend((0..35).map(|i| Job::Turn(in_conversation(format!("late{i}"), "c_gone"))));
-        jobs.extend((0..70).map(|i| Job::Turn(in_conversation(format!("other{i}"), "c_kept"))));
+        jobs.push(Job::Erase(conversation("c_gone")));
+        jobs.extend((100..135).map(|n| Job::Turn(in_conversation(n, "c_gone"))));
+        jobs.extend((200..270).map(|n| Job::Turn(in_conversation(n, "c_kept"))));
         store.write(&jobs).unwrap();
         let count = |sql: &str| -> i64 {
             store
@@ -371,13 +386,13 @@ mod tests {
             count("SELECT COUNT(*) FROM turns WHERE conversation_id = 'c_gone'"),
             35
         );
+        assert!(early.into_iter().all(|n| !store.has_answer(&answer(n))));
         assert_eq!(
-            count("SELECT COUNT(*) FROM turns WHERE answer_id LIKE 'early%'"),
-            0
-        );
-        assert_eq!(
-            count("SELECT COUNT(*) FROM turns WHERE question = 'write to [email]'"),
-            105
+            count(
+                "SELECT COUNT(*) FROM turns WHERE question = 'write to [email]' AND kind = 'answer'"
+            ),
+            105,
+            "redacted, and the kind kept by its name"
         );
         assert_eq!(
             count(

@@ -7,6 +7,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{Store, Unreadable};
+use crate::record::Kind;
 use crate::vocabulary::Vocabulary;
 
 /// Urgent messages listed on the staff page at most.
@@ -26,38 +27,38 @@ impl Store {
 
 fn query(connection: &rusqlite::Connection, days: u32, now: i64) -> rusqlite::Result<Report> {
     let since = now - i64::from(days) * 86_400;
-    let mut by_kind: BTreeMap<String, i64> = ["answer", "fallback", "urgent", "smalltalk"]
-        .iter()
-        .map(|k| (k.to_string(), 0))
-        .collect();
+    let mut by_kind: BTreeMap<String, i64> =
+        Kind::ALL.into_iter().map(|k| (k.to_string(), 0)).collect();
     let mut statement =
         connection.prepare("SELECT kind, COUNT(*) FROM turns WHERE at >= ?1 GROUP BY kind")?;
     for row in statement.query_map(params![since], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        Ok((r.get::<_, Kind>(0)?, r.get::<_, i64>(1)?))
     })? {
         let (kind, n) = row?;
-        by_kind.insert(kind, n);
+        by_kind.insert(kind.to_string(), n);
     }
     let questions = by_kind.values().sum();
     let mut statement = connection.prepare(
-            "SELECT date(at, 'unixepoch') AS day, COUNT(*), SUM(kind = 'answer'), SUM(kind = 'fallback'), SUM(kind = 'urgent') FROM turns WHERE at >= ?1 GROUP BY day ORDER BY day",
+            "SELECT date(at, 'unixepoch') AS day, COUNT(*), SUM(kind = ?2), SUM(kind = ?3), SUM(kind = ?4) FROM turns WHERE at >= ?1 GROUP BY day ORDER BY day",
         )?;
     let per_day = statement
-        .query_map(params![since], |r| {
-            Ok(Day {
-                day: r.get(0)?,
-                questions: r.get(1)?,
-                answers: r.get(2)?,
-                fallbacks: r.get(3)?,
-                urgent: r.get(4)?,
-            })
-        })?
+        .query_map(
+            params![since, Kind::Answer, Kind::Fallback, Kind::Urgent],
+            |r| {
+                Ok(Day {
+                    day: r.get(0)?,
+                    questions: r.get(1)?,
+                    answers: r.get(2)?,
+                    fallbacks: r.get(3)?,
+                    urgent: r.get(4)?,
+                })
+            },
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut statement = connection.prepare(
-        "SELECT question FROM turns WHERE at >= ?1 AND kind = 'fallback' ORDER BY at DESC",
-    )?;
+    let mut statement = connection
+        .prepare("SELECT question FROM turns WHERE at >= ?1 AND kind = ?2 ORDER BY at DESC")?;
     let fallbacks = statement
-        .query_map(params![since], |r| r.get::<_, String>(0))?
+        .query_map(params![since, Kind::Fallback], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut statement =
         connection.prepare("SELECT SUM(helpful), SUM(NOT helpful) FROM feedback WHERE at >= ?1")?;
@@ -121,17 +122,17 @@ fn urgent_turns(
         .map(|s| (s.to_string(), 0))
         .collect();
     let mut statement = connection.prepare(
-        "SELECT COALESCE(severity, 'unknown'), COUNT(*) FROM turns WHERE at >= ?1 AND kind = 'urgent' GROUP BY 1",
+        "SELECT COALESCE(severity, 'unknown'), COUNT(*) FROM turns WHERE at >= ?1 AND kind = ?2 GROUP BY 1",
     )?;
-    for row in statement.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))? {
+    for row in statement.query_map(params![since, Kind::Urgent], |r| Ok((r.get(0)?, r.get(1)?)))? {
         let (severity, n): (String, i64) = row?;
         counts.insert(severity, n);
     }
     let mut statement = connection.prepare(
-        "SELECT at, strftime('%Y-%m-%d %H:%M UTC', at, 'unixepoch'), question, severity FROM turns WHERE at >= ?1 AND kind = 'urgent' ORDER BY at DESC, id DESC LIMIT ?2",
+        "SELECT at, strftime('%Y-%m-%d %H:%M UTC', at, 'unixepoch'), question, severity FROM turns WHERE at >= ?1 AND kind = ?2 ORDER BY at DESC, id DESC LIMIT ?3",
     )?;
     let listed = statement
-        .query_map(params![since, URGENT_LISTED], |r| {
+        .query_map(params![since, Kind::Urgent, URGENT_LISTED], |r| {
             Ok(UrgentTurn {
                 at: r.get(0)?,
                 time: r.get(1)?,
@@ -215,20 +216,8 @@ fn group_similar(questions: &[String]) -> Vec<Unanswered> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::{answer, turn};
     use crate::store::{Feedback, Turn};
-
-    fn turn(id: &str, at: i64, kind: &str, question: &str) -> Turn {
-        Turn {
-            answer_id: id.into(),
-            conversation_id: format!("c_{id}"),
-            at,
-            kind: kind.into(),
-            question: question.into(),
-            top_source: Some("/articles/x#y".into()),
-            latency_us: 150,
-            severity: (kind == "urgent").then(|| "same_day".into()),
-        }
-    }
 
     #[test]
     fn the_report_counts_kinds_groups_unanswered_wordings_and_feedback() {
@@ -237,15 +226,15 @@ mod tests {
         let now = 1_800_000_000;
         store
             .insert_turns(&[
-                turn("a1", now - 10, "answer", "does it hurt"),
-                turn("a2", now - 20, "fallback", "What are your opening hours?"),
-                turn("a3", now - 30, "fallback", "opening hours??"),
-                turn("a4", now - 40, "fallback", "do you do tattoo removal"),
-                turn("a5", now - 50, "urgent", "I have a fever"),
+                turn(1, now - 10, Kind::Answer, "does it hurt"),
+                turn(2, now - 20, Kind::Fallback, "What are your opening hours?"),
+                turn(3, now - 30, Kind::Fallback, "opening hours??"),
+                turn(4, now - 40, Kind::Fallback, "do you do tattoo removal"),
+                turn(5, now - 50, Kind::Urgent, "I have a fever"),
                 turn(
-                    "a6",
+                    6,
                     now - 40 * 86_400,
-                    "answer",
+                    Kind::Answer,
                     "too old for a 30 day report",
                 ),
             ])
@@ -253,13 +242,13 @@ mod tests {
         store
             .insert_feedback(&[
                 Feedback {
-                    answer_id: "a1".into(),
+                    answer_id: answer(1),
                     helpful: true,
                     comment: None,
                     at: now,
                 },
                 Feedback {
-                    answer_id: "a2".into(),
+                    answer_id: answer(2),
                     helpful: false,
                     comment: Some("call me on 07700900123".into()),
                     at: now,
@@ -268,9 +257,10 @@ mod tests {
             .unwrap();
         let report = store.report(30, now).unwrap();
         assert_eq!(report.questions, 5);
-        assert_eq!(report.by_kind["fallback"], 3);
-        assert_eq!(report.by_kind["urgent"], 1);
-        assert_eq!(report.by_kind["smalltalk"], 0);
+        assert_eq!(
+            serde_json::to_value(&report).unwrap()["by_kind"],
+            serde_json::json!({"answer": 1, "fallback": 3, "smalltalk": 0, "urgent": 1})
+        );
         assert_eq!(
             report.unanswered[0],
             Unanswered {
@@ -294,17 +284,17 @@ mod tests {
         let emergency = Turn {
             severity: Some("emergency".into()),
             ..turn(
-                "u2",
+                2,
                 now - 10,
-                "urgent",
+                Kind::Urgent,
                 "my lips are swelling, ring me on 07700 900123",
             )
         };
         store
             .insert_turns(&[
-                turn("u1", now - 20, "urgent", "the area is hot and spreading"),
+                turn(1, now - 20, Kind::Urgent, "the area is hot and spreading"),
                 emergency,
-                turn("a1", now - 5, "answer", "does it hurt"),
+                turn(3, now - 5, Kind::Answer, "does it hurt"),
             ])
             .unwrap();
         let report = store.report(30, now).unwrap();

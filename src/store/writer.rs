@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::issued::Issued;
 use super::{Feedback, Job, Store, Turn, now};
+use crate::record::{AnswerId, ConversationId};
 
 /// Records waiting for the writer; beyond this they are dropped (and counted), not queued.
 const QUEUE: usize = 8192;
@@ -82,13 +83,13 @@ impl Recorder {
 
     /// Whether this service gave `answer_id` lately (and staff have not erased it): memory
     /// only, cheap enough for the async runtime.
-    pub fn recently_issued(&self, answer_id: &str) -> bool {
+    pub fn recently_issued(&self, answer_id: &AnswerId) -> bool {
         self.issued.knows(answer_id)
     }
 
     /// Whether this service gave `answer_id` and it is not erased; may read the database, so
     /// call it off the async runtime.
-    pub fn issued(&self, answer_id: &str) -> bool {
+    pub fn issued(&self, answer_id: &AnswerId) -> bool {
         self.recently_issued(answer_id) || self.store.has_answer(answer_id)
     }
 
@@ -97,9 +98,9 @@ impl Recorder {
         self.send(Job::Feedback(feedback));
     }
 
-    pub fn erase(&self, conversation: &str) {
+    pub fn erase(&self, conversation: &ConversationId) {
         self.issued.forget_conversation(conversation);
-        self.send(Job::Erase(conversation.to_string()));
+        self.send(Job::Erase(conversation.clone()));
     }
 
     /// Waits (boundedly) until everything sent so far is written.
@@ -184,18 +185,19 @@ fn record(store: &Store, jobs: &[Job], records: u64, dropped: &AtomicU64, failin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::turn;
+    use crate::record::Kind;
+    use crate::store::tests::{conversation, turn};
 
     #[test]
     fn questions_are_stored_redacted_and_a_conversation_can_be_erased() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::start(dir.path(), 90);
-        recorder.turn(turn("a1", now(), "fallback", "email me at a@b.example"));
+        recorder.turn(turn(1, now(), Kind::Fallback, "email me at a@b.example"));
         recorder.flush();
         let store = recorder.store();
         let report = store.report(1, now()).unwrap();
         assert_eq!(report.unanswered[0].question, "email me at [email]");
-        recorder.erase("c_a1");
+        recorder.erase(&conversation("c_1"));
         recorder.flush();
         assert_eq!(store.report(1, now()).unwrap().questions, 0);
         recorder.close();
@@ -212,7 +214,7 @@ mod tests {
             err.to_string()
                 .starts_with("the questions database cannot be read")
         );
-        recorder.turn(turn("a1", now(), "answer", "q"));
+        recorder.turn(turn(1, now(), Kind::Answer, "q"));
         recorder.flush();
         assert_eq!(recorder.dropped(), 1);
         recorder.close();
@@ -225,10 +227,10 @@ mod tests {
     fn a_deleted_database_file_is_recreated_and_its_rows_counted_as_lost() {
         let dir = tempfile::tempdir().unwrap();
         let recorder = Recorder::start(dir.path(), 90);
-        recorder.turn(turn("a1", now(), "answer", "first"));
+        recorder.turn(turn(1, now(), Kind::Answer, "first"));
         recorder.flush();
         std::fs::remove_file(dir.path().join("clinic-chat.db")).unwrap();
-        recorder.turn(turn("a2", now(), "answer", "second"));
+        recorder.turn(turn(2, now(), Kind::Answer, "second"));
         recorder.flush();
         assert_eq!(recorder.dropped(), 1);
         assert!(dir.path().join("clinic-chat.db").exists());

@@ -36,6 +36,20 @@ async fn a_given_conversation_id_is_echoed() {
 }
 
 #[tokio::test]
+async fn an_id_no_conversation_can_have_starts_a_new_one_and_the_question_is_answered() {
+    let app = spawn_app(&[SHIPPED]).await;
+    for odd in ["", "has space", &"x".repeat(65)] {
+        let (status, reply) = app
+            .chat(json!({"message": "How many sessions for hair loss?", "conversation_id": odd}))
+            .await;
+        assert_eq!(status, 200, "{odd:?}: {reply}");
+        assert!(reply["answer"].as_str().unwrap().contains("6-8"), "{reply}");
+        let id = reply["conversation_id"].as_str().unwrap();
+        assert!(id.starts_with("c_") && id.len() == 34, "{odd:?} gave {id}");
+    }
+}
+
+#[tokio::test]
 async fn every_source_link_opens_a_page_holding_the_passage() {
     let app = spawn_app(&[SHIPPED, FIXTURES[0], FIXTURES[2]]).await;
     let questions = [

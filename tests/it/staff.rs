@@ -121,6 +121,26 @@ async fn a_conversation_can_be_erased_on_request() {
 }
 
 #[tokio::test]
+async fn a_mistyped_conversation_id_is_refused_rather_than_reported_erased() {
+    let app = spawn_app(&[SHIPPED]).await;
+    let response = app
+        .client
+        .delete(format!("{}/api/staff/conversations/c_1%20", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a conversation id"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn the_chat_still_answers_when_the_database_cannot_be_written() {
     let blocker = tempfile::NamedTempFile::new().unwrap();
     let app = spawn_with(&[SHIPPED], |c| c.data = blocker.path().join("data")).await;
