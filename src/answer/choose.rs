@@ -6,17 +6,26 @@
 
 use std::sync::Arc;
 
-use super::analysis::{Analysis, Concept};
+use super::analysis::Analysis;
 use super::intent::Intent;
-use super::passages::{Analysed, Interner, Sentence, Stems};
+use super::passages::{Analysed, Interner, Sentence};
+use super::score::{MODEL, PassageScore, QueryStems, Scored, Scratch, Weights};
 use crate::index::StoredPassage;
 
 /// An answer is at most about this long.
 pub const MAX_ANSWER_CHARS: usize = 400;
 const MAX_SENTENCES: usize = 3;
 const MAX_LINES: usize = 4;
-/// Below this share of the question's weight found in the passage, the articles do not say.
-const MIN_COVERAGE: f32 = 0.7;
+/// A passage's other sentences join the best one when they score at least this share of it.
+const SUPPORT_SHARE: f32 = 0.75;
+/// Below this share of the topics found in the best passage itself (not only its title), the
+/// question names only what a whole article is about, and its sections' facts all apply.
+const LOCAL_SHARE: f32 = 0.5;
+/// Other topics' sentences join when they score this share of the best: a question naming no
+/// topic is open to every treatment that states the fact, one naming an article's treatment
+/// only to that article's close seconds.
+const OTHER_TOPIC_OPEN: f32 = 0.65;
+const OTHER_TOPIC_IN_ARTICLE: f32 = 0.8;
 
 /// One retrieved passage and its search score.
 #[derive(Debug, Clone)]
@@ -50,59 +59,17 @@ pub enum Choice {
     NotFound,
 }
 
-struct Scored {
-    candidate: usize,
-    sentence: usize,
-    score: f32,
-    coverage: f32,
-    topic: f32,
-    /// Topic weight found in the passage or its heading, not just the article's title.
-    local: f32,
-    evidence: f32,
-}
-
 pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner) -> Choice {
-    let total: f32 = analysis.concepts.iter().map(|c| c.weight).sum();
-    if candidates.is_empty() || total <= 0.0 {
+    let weights = Weights::of(analysis);
+    if candidates.is_empty() || weights.total <= 0.0 {
         return Choice::NotFound;
     }
-    let top = candidates
-        .iter()
-        .map(|c| c.score)
-        .fold(f32::MIN, f32::max)
-        .max(f32::EPSILON);
-    let query = QueryStems::new(&analysis.concepts, interner);
-    let topic_total: f32 = analysis.topics().map(|c| c.weight).sum();
-    let mut scored = Vec::new();
-    let mut scratch = Scratch::default();
-    for (index, candidate) in candidates.iter().enumerate() {
-        score_passage(
-            analysis,
-            &query,
-            Weights {
-                total,
-                topics: topic_total,
-            },
-            index,
-            candidate,
-            candidate.score / top,
-            &mut scratch,
-            &mut scored,
-        );
-    }
-    for s in &mut scored {
-        // What the question is about must be there; what it asks is judged by evidence.
-        s.coverage = if topic_total > 0.0 {
-            s.topic / topic_total
-        } else {
-            s.coverage.max(s.evidence)
-        };
-    }
+    let mut scored = score(analysis, candidates, interner, weights);
     let required = analysis
         .intents
         .iter()
         .any(|i| matches!(i, Intent::Cost | Intent::Logistics));
-    scored.retain(|s| s.coverage >= MIN_COVERAGE && (!required || s.evidence > 0.0));
+    scored.retain(|s| s.coverage >= MODEL.min_coverage && (!required || s.evidence > 0.0));
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     let Some(best) = scored.first() else {
         return Choice::NotFound;
@@ -110,9 +77,9 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
     let mut lines = vec![line(best, &scored, candidates)];
     // Several topics only when the question names none, or names only what a whole article
     // is about ("how many mesotherapy sessions?"): then its sections' facts all apply.
-    let scope = if topic_total <= 0.0 {
+    let scope = if weights.topics <= 0.0 {
         Some(None)
-    } else if best.local < 0.5 * topic_total {
+    } else if best.local < LOCAL_SHARE * weights.topics {
         Some(Some(candidates[best.candidate].passage().slug.as_str()))
     } else {
         None
@@ -122,6 +89,35 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
         lines.extend(other_topics(intent, best, article, &scored, candidates));
     }
     Choice::Lines(lines)
+}
+
+/// Every sentence of the passages that hold what the question is about, scored.
+fn score(
+    analysis: &Analysis,
+    candidates: &[Candidate],
+    interner: &Interner,
+    weights: Weights,
+) -> Vec<Scored> {
+    let top = candidates
+        .iter()
+        .map(|c| c.score)
+        .fold(f32::MIN, f32::max)
+        .max(f32::EPSILON);
+    let query = QueryStems::new(&analysis.concepts, interner);
+    let mut scored = Vec::new();
+    let mut scratch = Scratch::default();
+    for (index, candidate) in candidates.iter().enumerate() {
+        let passage = &candidate.analysed;
+        let retrieval = candidate.score / top;
+        let read = PassageScore::new(analysis, &query, weights, passage, retrieval, &mut scratch);
+        if let Some(read) = read {
+            scored.extend((0..passage.sentences.len()).map(|i| read.sentence(index, i)));
+        }
+    }
+    for s in &mut scored {
+        s.judge_coverage(weights.topics);
+    }
+    scored
 }
 
 const ALL_INTENTS: [Intent; 7] = [
@@ -141,265 +137,6 @@ fn differs_by_topic(intent: Intent) -> bool {
     )
 }
 
-/// The question's weight in all, and its topics' part of it.
-#[derive(Clone, Copy)]
-struct Weights {
-    total: f32,
-    topics: f32,
-}
-
-/// Per-concept figures of the passage being scored, kept from one passage to the next so that
-/// scoring a passage allocates nothing.
-#[derive(Default)]
-struct Scratch {
-    /// Each concept's presence in the heading, title and whole passage.
-    around: Vec<[f32; 3]>,
-    /// What a concept counts near a sentence that lacks it.
-    floors: Vec<f32>,
-}
-
-/// Scores the passage's sentences into `out`; none when the passage lacks what the question
-/// is about (those could never be chosen).
-#[allow(clippy::too_many_arguments)]
-fn score_passage(
-    analysis: &Analysis,
-    query: &QueryStems,
-    weights: Weights,
-    index: usize,
-    candidate: &Candidate,
-    retrieval: f32,
-    scratch: &mut Scratch,
-    out: &mut Vec<Scored>,
-) {
-    let total = weights.total;
-    let passage = &candidate.analysed;
-    let heading_cue = analysis
-        .intents
-        .iter()
-        .any(|i| passage.heading_cues[i.index()]);
-    // Per passage, once: which of the question's stems its heading, title and text hold.
-    let (heading, title, whole) = (
-        query.found_in(&passage.heading),
-        query.found_in(&passage.title),
-        query.found_in(&passage.whole),
-    );
-    // Each concept's presence in the heading, title and whole passage: the same for all of
-    // the passage's sentences.
-    let around = &mut scratch.around;
-    around.clear();
-    around.extend(
-        query
-            .concepts
-            .iter()
-            .map(|forms| [heading, title, whole].map(|set| presence(forms, set))),
-    );
-    // How much of the question the passage holds. A sentence's stems are some of the
-    // passage's, so a sentence never holds a concept more than the whole passage does: these
-    // are the same for all of its sentences.
-    let (mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0);
-    for (concept, [heading, title, whole]) in analysis.concepts.iter().zip(around.iter()) {
-        let in_passage = heading.max(*whole);
-        let somewhere = in_passage.max(0.8 * title);
-        anywhere += concept.weight * somewhere;
-        if !concept.cue {
-            topic += concept.weight * somewhere;
-            local += concept.weight * in_passage;
-        }
-    }
-    if weights.topics > 0.0 && topic / weights.topics < MIN_COVERAGE {
-        return;
-    }
-    // What a concept counts near a sentence that lacks it: some of its presence around.
-    let floors = &mut scratch.floors;
-    floors.clear();
-    floors.extend(
-        around
-            .iter()
-            .map(|[heading, title, whole]| (0.5 * heading).max(0.45 * whole).max(0.35 * title)),
-    );
-    out.reserve(passage.sentences.len());
-    for (i, sentence) in passage.sentences.iter().enumerate() {
-        let here_set = query.found_in(&sentence.stems);
-        let mut near = 0.0;
-        for (((concept, forms), any), floor) in analysis
-            .concepts
-            .iter()
-            .zip(&query.concepts)
-            .zip(&query.any)
-            .zip(floors.iter())
-        {
-            let here = if here_set & any == 0 {
-                0.0
-            } else {
-                presence(forms, here_set)
-            };
-            near += concept.weight * here.max(*floor);
-        }
-        let evidence = evidence(&analysis.intents, sentence);
-        // "What is microneedling?" is best answered by a sentence about it, not one that
-        // mentions it in passing.
-        let defines = matches!(
-            analysis.primary_intent(),
-            Some(Intent::Definition | Intent::HowItWorks)
-        ) && sentence
-            .first
-            .is_some_and(|first| query.subjects.contains(&first));
-        let mut penalty = if defines { -0.5 } else { 0.0 };
-        if sentence.text.ends_with(':') || sentence.text.ends_with('?') {
-            penalty += 0.6;
-        }
-        if sentence.words < 5 {
-            penalty += 0.3;
-        }
-        let score = 2.0 * near / total
-            + 1.2 * evidence
-            + if heading_cue { 0.6 } else { 0.0 }
-            + 0.3 * retrieval
-            - penalty;
-        out.push(Scored {
-            candidate: index,
-            sentence: i,
-            score,
-            coverage: anywhere / total,
-            topic,
-            local,
-            evidence,
-        });
-    }
-}
-
-/// The question's distinct stems, numbered, so a set of them is one `u128` and a form's
-/// presence in a sentence is a mask test instead of lookups per form.
-struct QueryStems {
-    /// By stem number (from the passages' interner), one more than the stem's bit; 0 for a
-    /// stem the question lacks. As long as the question's highest number, past which no stem is
-    /// the question's.
-    bits: Vec<u8>,
-    /// Per concept, its forms as masks.
-    concepts: Vec<Vec<FormMask>>,
-    /// Per concept, the bits of all its forms: a set without any of them holds none.
-    any: Vec<u128>,
-    /// First stems of the topics: a sentence opening with one is about the topic.
-    subjects: Vec<u32>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct FormMask {
-    mask: u128,
-    len: u32,
-    /// How much a full match counts: the visitor's words 1, a synonym less, a broader word
-    /// ("areas" for "thighs") least.
-    credit: f32,
-}
-
-impl QueryStems {
-    fn new(concepts: &[Concept], interner: &Interner) -> QueryStems {
-        let mut ids: Vec<u32> = Vec::new();
-        let mut masks = Vec::with_capacity(concepts.len());
-        for concept in concepts {
-            let mut forms = Vec::with_capacity(concept.forms.len());
-            // Ways of saying it that no passage uses cannot be found in one either.
-            for form in concept
-                .forms
-                .iter()
-                .filter(|f| f.original || f.doc_freq > 0)
-            {
-                let mut mask = 0u128;
-                for stem in form.stems.iter() {
-                    // A stem no analysed passage holds gets no bit: it is never present.
-                    let Some(id) = interner.id(stem) else {
-                        continue;
-                    };
-                    let bit = match ids.iter().position(|known| *known == id) {
-                        Some(bit) => bit,
-                        None if ids.len() < 128 => {
-                            ids.push(id);
-                            ids.len() - 1
-                        }
-                        // Past 128 distinct stems the rest cannot be told apart.
-                        None => continue,
-                    };
-                    mask |= 1 << bit;
-                }
-                if mask != 0 {
-                    let credit = match (form.original, form.broad) {
-                        (true, _) => 1.0,
-                        (false, false) => 0.85,
-                        (false, true) => 0.7,
-                    };
-                    forms.push(FormMask {
-                        mask,
-                        len: form.stems.len() as u32,
-                        credit,
-                    });
-                }
-            }
-            masks.push(forms);
-        }
-        let subjects = concepts
-            .iter()
-            .filter(|c| !c.cue)
-            .filter_map(|c| c.forms[0].stems.first())
-            .filter_map(|stem| interner.id(stem))
-            .collect();
-        let mut bits = vec![0u8; ids.iter().max().map_or(0, |&id| id as usize + 1)];
-        for (bit, &id) in ids.iter().enumerate() {
-            bits[id as usize] = bit as u8 + 1;
-        }
-        let any = masks
-            .iter()
-            .map(|forms: &Vec<FormMask>| forms.iter().fold(0, |all, f| all | f.mask))
-            .collect();
-        QueryStems {
-            bits,
-            any,
-            concepts: masks,
-            subjects,
-        }
-    }
-
-    /// The bits of the question's stems that `set` holds: a lookup per stem of the set.
-    fn found_in(&self, set: &Stems) -> u128 {
-        let mut mask = 0u128;
-        for &id in set.ids() {
-            if let Some(&bit) = self.bits.get(id as usize)
-                && bit != 0
-            {
-                mask |= 1 << (bit - 1);
-            }
-        }
-        mask
-    }
-}
-
-/// How well a sentence answers what is asked: the first (most specific) intent counts most.
-fn evidence(intents: &[Intent], sentence: &Sentence) -> f32 {
-    let (mut sum, mut weights) = (0.0, 0.0);
-    for (rank, intent) in intents.iter().enumerate() {
-        let weight = if rank == 0 { 1.0 } else { 0.5 };
-        sum += weight * sentence.evidence[intent.index()];
-        weights += weight;
-    }
-    if weights > 0.0 { sum / weights } else { 0.0 }
-}
-
-/// 1 when the visitor's own words are in the set, a little less for a lexicon alternative;
-/// part of a phrase counts for part: "cheeks" alone for "cheek fillers" is half a match.
-fn presence(forms: &[FormMask], found: u128) -> f32 {
-    forms
-        .iter()
-        .map(|f| {
-            let hits = (f.mask & found).count_ones();
-            let share = match hits {
-                0 => 0.0,
-                n if n == f.len => 1.0,
-                n => 0.6 * n as f32 / f.len as f32,
-            };
-            share * f.credit
-        })
-        .fold(0.0, f32::max)
-}
-
 /// The best sentence first, then the passage's other sentences that also answer, in order.
 fn line(best: &Scored, scored: &[Scored], candidates: &[Candidate]) -> Line {
     let text = |s: &Scored| &candidates[s.candidate].sentence(s.sentence).text;
@@ -409,7 +146,9 @@ fn line(best: &Scored, scored: &[Scored], candidates: &[Candidate]) -> Line {
         .iter()
         .filter(|s| s.candidate == best.candidate && s.sentence != best.sentence)
         .filter(|s| {
-            s.score >= 0.75 * best.score && !text(s).ends_with(':') && !text(s).ends_with('?')
+            s.score >= SUPPORT_SHARE * best.score
+                && !text(s).ends_with(':')
+                && !text(s).ends_with('?')
         })
         .collect();
     support.sort_by_key(|s| s.sentence);
@@ -446,13 +185,15 @@ fn other_topics(
         if chosen.len() >= MAX_LINES {
             break;
         }
-        // A question naming no topic at all is open to every treatment that states the fact;
-        // one naming an article's treatment only to that article's close seconds.
-        let near_enough = if article.is_none() { 0.65 } else { 0.8 };
+        let near_enough = if article.is_none() {
+            OTHER_TOPIC_OPEN
+        } else {
+            OTHER_TOPIC_IN_ARTICLE
+        };
         let close = s.score >= near_enough * best.score
             && s.evidence >= 0.5
             && sentence(s).evidence[intent.index()] >= 0.5
-            && s.coverage >= MIN_COVERAGE;
+            && s.coverage >= MODEL.min_coverage;
         let same_topic = s.topic + 1e-3 >= best.topic;
         let new_section = chosen.iter().all(|c| section(c) != section(s))
             && article.is_none_or(|a| candidates[s.candidate].passage().slug == a);
@@ -484,4 +225,169 @@ fn other_topics(
 /// Two sentences state different facts when their numbers differ or their words mostly do.
 fn different_facts(a: &Sentence, b: &Sentence) -> bool {
     a.numbers != b.numbers || a.stems.overlap(&b.stems) < 0.5
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::answer::analysis::{Concept, Form};
+    use crate::index::StoredPassage;
+    use crate::vocabulary::Vocabulary;
+
+    /// A passage of one article, analysed as retrieval would hand it over.
+    fn passage(interner: &Interner, heading: &str, section: u64, text: &str) -> Arc<Analysed> {
+        let stored = StoredPassage {
+            slug: "peels".into(),
+            title: "Chemical Peels".into(),
+            url: None,
+            heading: heading.into(),
+            anchor: "a".into(),
+            text: text.into(),
+            section_ord: section,
+            passage_ord: section,
+            item: false,
+            lead_ord: None,
+        };
+        Arc::new(Analysed::new(stored, interner, Vocabulary::built_in()))
+    }
+
+    /// A concept in the visitor's own words, of one stem or a phrase.
+    fn concept(stems: &[&str], weight: f32, cue: bool) -> Concept {
+        let stems: Vec<String> = stems.iter().map(|s| s.to_string()).collect();
+        Concept {
+            label: stems.join(" "),
+            forms: vec![Form {
+                stems: stems.into(),
+                original: true,
+                broad: false,
+                doc_freq: 1,
+            }],
+            weight,
+            cue,
+        }
+    }
+
+    fn analysis(intents: &[Intent], concepts: Vec<Concept>) -> Analysis {
+        Analysis {
+            intents: intents.to_vec(),
+            concepts,
+            ..Analysis::default()
+        }
+    }
+
+    fn candidates(passages: &[Arc<Analysed>]) -> Vec<Candidate> {
+        passages
+            .iter()
+            .map(|p| Candidate {
+                score: 1.0,
+                analysed: p.clone(),
+            })
+            .collect()
+    }
+
+    fn chosen(choice: &Choice) -> Vec<String> {
+        match choice {
+            Choice::Lines(lines) => lines.iter().map(|l| l.sentences[0].clone()).collect(),
+            Choice::NotFound => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_sentence_with_the_count_answers_how_many_not_the_one_around_it() {
+        let interner = Interner::default();
+        let p = passage(
+            &interner,
+            "Peels for acne",
+            1,
+            "Sessions for acne are quick and comfortable. Most people need 3-6 sessions for acne.",
+        );
+        let asked = analysis(
+            &[Intent::Count],
+            vec![
+                concept(&["session"], 1.0, true),
+                concept(&["acn"], 3.0, false),
+            ],
+        );
+        let choice = choose(&asked, &candidates(&[p]), &interner);
+        assert_eq!(chosen(&choice), ["Most people need 3-6 sessions for acne."]);
+    }
+
+    #[test]
+    fn no_passage_holding_the_topic_means_the_articles_do_not_say() {
+        let interner = Interner::default();
+        let p = passage(
+            &interner,
+            "Peels for acne",
+            1,
+            "Most people need 3-6 sessions.",
+        );
+        let asked = analysis(
+            &[Intent::Count],
+            vec![
+                concept(&["session"], 1.0, true),
+                concept(&["tattoo"], 3.0, false),
+            ],
+        );
+        assert!(matches!(
+            choose(&asked, &candidates(&[p]), &interner),
+            Choice::NotFound
+        ));
+    }
+
+    #[test]
+    fn a_lead_in_ending_in_a_colon_loses_to_the_fact_after_it() {
+        let interner = Interner::default();
+        let lead_in = passage(
+            &interner,
+            "Aftercare",
+            1,
+            "After a peel, protect your skin from the sun like this:",
+        );
+        let fact = passage(
+            &interner,
+            "Aftercare",
+            1,
+            "Avoid the sun for 7 days after a peel.",
+        );
+        let asked = analysis(
+            &[Intent::Aftercare],
+            vec![
+                concept(&["peel"], 2.0, false),
+                concept(&["sun"], 2.0, false),
+            ],
+        );
+        let choice = choose(&asked, &candidates(&[lead_in, fact]), &interner);
+        assert_eq!(chosen(&choice), ["Avoid the sun for 7 days after a peel."]);
+    }
+
+    #[test]
+    fn how_many_with_no_topic_gets_a_line_per_section_whose_counts_differ() {
+        let interner = Interner::default();
+        let acne = passage(&interner, "Peels for acne", 1, "Acne needs 3-6 sessions.");
+        let scars = passage(&interner, "Peels for scars", 2, "Scars need 6-8 sessions.");
+        let asked = analysis(&[Intent::Count], vec![concept(&["session"], 1.0, true)]);
+        let choice = choose(&asked, &candidates(&[acne, scars]), &interner);
+        assert_eq!(
+            chosen(&choice),
+            ["Acne needs 3-6 sessions.", "Scars need 6-8 sessions."]
+        );
+    }
+
+    #[test]
+    fn naming_one_topic_keeps_the_answer_to_its_section() {
+        let interner = Interner::default();
+        let acne = passage(&interner, "Peels for acne", 1, "Acne needs 3-6 sessions.");
+        let scars = passage(&interner, "Peels for scars", 2, "Scars need 6-8 sessions.");
+        let asked = analysis(
+            &[Intent::Count],
+            vec![
+                concept(&["session"], 1.0, true),
+                concept(&["scar"], 3.0, false),
+            ],
+        );
+        let choice = choose(&asked, &candidates(&[acne, scars]), &interner);
+        assert_eq!(chosen(&choice), ["Scars need 6-8 sessions."]);
+    }
 }

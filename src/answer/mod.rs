@@ -10,6 +10,7 @@ pub mod lexicon;
 pub mod passages;
 pub mod question;
 mod reply;
+mod score;
 mod small_talk;
 pub mod spell;
 

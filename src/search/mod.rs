@@ -214,3 +214,113 @@ fn retrieves(form: &impl Wording, unknown: bool, common: u64) -> bool {
     let rare = doc_freq > 0 && doc_freq <= common;
     rare && (unknown || form.stems().len() == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// One way of saying a thing, as a test writes it.
+    struct Said {
+        stems: Vec<String>,
+        original: bool,
+        doc_freq: u64,
+    }
+
+    impl Wording for Said {
+        fn stems(&self) -> &[String] {
+            &self.stems
+        }
+        fn original(&self) -> bool {
+            self.original
+        }
+        fn doc_freq(&self) -> u64 {
+            self.doc_freq
+        }
+    }
+
+    fn said(floor: &Floor, generation: &Generation, stems: &[&str], original: bool) -> Said {
+        let body = generation.fields.body;
+        let stems: Vec<String> = stems.iter().map(|s| s.to_string()).collect();
+        let doc_freq = stems
+            .iter()
+            .map(|s| floor.stats.field_doc_freq(body, s))
+            .min()
+            .unwrap_or(0);
+        Said {
+            stems,
+            original,
+            doc_freq,
+        }
+    }
+
+    fn fixtures() -> (tempfile::TempDir, Generation, Floor) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clinic");
+        let (generation, _) = crate::index::build(&corpus, dir.path()).unwrap();
+        let phrases = [["hyaluron".to_string(), "acid".to_string()]];
+        let floor = Floor::read(&generation, phrases.iter().map(|p| &p[..])).unwrap();
+        (dir, generation, floor)
+    }
+
+    /// The passages found for what was named, as their texts, best first.
+    fn found(generation: &Generation, floor: &Floor, named: &[Vec<Said>]) -> Vec<String> {
+        let searcher = generation.searcher();
+        let named = named.iter().map(|forms| &forms[..]);
+        floor
+            .top(generation, &searcher, named, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(_, address)| generation.passage(&searcher, address).unwrap().text)
+            .collect()
+    }
+
+    #[test]
+    fn the_visitors_words_find_the_passages_that_hold_them_best_first() {
+        let (_dir, generation, floor) = fixtures();
+        let lips = said(&floor, &generation, &["lip"], true);
+        let last = said(&floor, &generation, &["last"], true);
+        let texts = found(&generation, &floor, &[vec![lips], vec![last]]);
+        assert!(!texts.is_empty());
+        assert!(
+            texts[0].contains("lips") && texts[0].contains("last"),
+            "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn a_phrase_alternative_is_searched_only_for_a_word_the_corpus_lacks() {
+        let (_dir, generation, floor) = fixtures();
+        let gel = |original| said(&floor, &generation, &["hyaluron", "acid"], original);
+        // A visitor's word no article uses: its phrase alternative is searched.
+        let unknown = said(&floor, &generation, &["hyalurin"], true);
+        assert_eq!(unknown.doc_freq, 0);
+        let forms = [unknown, gel(false)];
+        let planned = floor.plan(&generation, [&forms[..]]);
+        assert!(
+            planned.iter().any(|p| p.stems.len() == 2),
+            "the phrase is planned"
+        );
+        // A word articles use: the phrase alternative adds cost and is left out.
+        let known = said(&floor, &generation, &["filler"], true);
+        assert!(known.doc_freq > 0);
+        let forms = [known, gel(false)];
+        let planned = floor.plan(&generation, [&forms[..]]);
+        assert!(planned.iter().all(|p| p.stems.len() == 1), "only the word");
+    }
+
+    #[test]
+    fn a_clause_that_could_match_nothing_is_left_out() {
+        let (_dir, generation, floor) = fixtures();
+        let nowhere = said(&floor, &generation, &["zebra"], true);
+        let forms = [nowhere];
+        assert!(floor.plan(&generation, [&forms[..]]).is_empty());
+        // Titles match the visitor's own single words only, never a phrase.
+        let phrase = said(&floor, &generation, &["hyaluron", "acid"], true);
+        let forms = [phrase];
+        let planned = floor.plan(&generation, [&forms[..]]);
+        let title = generation.fields.title;
+        assert!(!planned.is_empty() && planned.iter().all(|p| p.field != title));
+    }
+}

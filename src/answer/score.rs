@@ -1,0 +1,394 @@
+//! The scoring model of sentence choice: how well each sentence of a retrieved passage answers
+//! the question. Its weights are named in [`MODEL`], each with why. A passage is read once
+//! ([`PassageScore::new`]: how much of the question it, its heading and its title hold, and
+//! what a concept counts near a sentence that lacks it), then each of its sentences is scored
+//! ([`PassageScore::sentence`]) from its own stems and evidence. The question's stems are bits
+//! of one [`QueryStems`], so presence is mask arithmetic, not lookups.
+
+use super::analysis::{Analysis, Concept};
+use super::intent::Intent;
+use super::passages::{Analysed, Interner, Sentence, Stems};
+
+/// The weights of sentence choice, named in one place.
+pub struct Model {
+    /// Share of the question's topics a passage must hold, else the articles do not say.
+    pub min_coverage: f32,
+    /// A concept found only in the article's title counts this much of being in the passage:
+    /// the title names the treatment, not the fact.
+    pub title_presence: f32,
+    /// What a concept in the passage's heading counts near a sentence that lacks it: the
+    /// heading says what the section is about.
+    pub floor_heading: f32,
+    /// The same for a concept elsewhere in the passage: its sentences share a subject.
+    pub floor_passage: f32,
+    /// The same for a concept in the title only.
+    pub floor_title: f32,
+    /// Weight of the question's concepts found at the sentence: what it is about comes first.
+    pub near: f32,
+    /// Weight of the evidence that the sentence answers what is asked (a count, a duration).
+    pub evidence: f32,
+    /// Bonus for a section whose heading names the intent ("How to prepare").
+    pub heading_cue: f32,
+    /// Weight of the passage's search score, relative to the best retrieved: a tie-breaker.
+    pub retrieval: f32,
+    /// Bonus for a sentence that opens with the topic, when the question asks what it is.
+    pub defines: f32,
+    /// Penalty for a sentence that ends with ':' or '?': a lead-in or a heading, not a fact.
+    pub lead_in: f32,
+    /// Penalty for a sentence shorter than `short_words`: too little to answer alone.
+    pub short: f32,
+    pub short_words: usize,
+    /// The first (most specific) intent's evidence counts fully, later ones this much.
+    pub later_intent: f32,
+    /// Part of a phrase found counts this share of its part: "cheeks" alone for "cheek
+    /// fillers" is 0.6 x 1/2.
+    pub partial_phrase: f32,
+    /// Credit of a lexicon alternative found, against the visitor's own words' 1.
+    pub alternative: f32,
+    /// Credit of a broader word found ("areas" for "thighs").
+    pub broad: f32,
+}
+
+pub const MODEL: Model = Model {
+    min_coverage: 0.7,
+    title_presence: 0.8,
+    floor_heading: 0.5,
+    floor_passage: 0.45,
+    floor_title: 0.35,
+    near: 2.0,
+    evidence: 1.2,
+    heading_cue: 0.6,
+    retrieval: 0.3,
+    defines: 0.5,
+    lead_in: 0.6,
+    short: 0.3,
+    short_words: 5,
+    later_intent: 0.5,
+    partial_phrase: 0.6,
+    alternative: 0.85,
+    broad: 0.7,
+};
+
+/// One sentence, scored.
+pub struct Scored {
+    pub candidate: usize,
+    pub sentence: usize,
+    pub score: f32,
+    /// Share of the question's weight the passage holds (of its topics, once
+    /// [`Scored::judge_coverage`] ran).
+    pub coverage: f32,
+    /// Topic weight the passage holds, its title included.
+    pub topic: f32,
+    /// Topic weight found in the passage or its heading, not just the article's title.
+    pub local: f32,
+    pub evidence: f32,
+}
+
+impl Scored {
+    /// What the question is about must be there; what it asks is judged by evidence.
+    pub fn judge_coverage(&mut self, topics: f32) {
+        self.coverage = if topics > 0.0 {
+            self.topic / topics
+        } else {
+            self.coverage.max(self.evidence)
+        };
+    }
+}
+
+/// The question's weight in all, and its topics' part of it.
+#[derive(Clone, Copy)]
+pub struct Weights {
+    pub total: f32,
+    pub topics: f32,
+}
+
+impl Weights {
+    pub fn of(analysis: &Analysis) -> Weights {
+        Weights {
+            total: analysis.concepts.iter().map(|c| c.weight).sum(),
+            topics: analysis.topics().map(|c| c.weight).sum(),
+        }
+    }
+}
+
+/// Per-concept figures of the passage being scored, kept from one passage to the next so that
+/// scoring a passage allocates nothing.
+#[derive(Default)]
+pub struct Scratch {
+    /// Each concept's presence in the heading, title and whole passage.
+    around: Vec<[f32; 3]>,
+    /// What a concept counts near a sentence that lacks it.
+    floors: Vec<f32>,
+}
+
+/// What one passage holds of the question, read once for all of its sentences.
+pub struct PassageScore<'a> {
+    analysis: &'a Analysis,
+    query: &'a QueryStems,
+    weights: Weights,
+    passage: &'a Analysed,
+    floors: &'a [f32],
+    /// The passage's search score over the best retrieved one's.
+    retrieval: f32,
+    heading_cue: bool,
+    anywhere: f32,
+    topic: f32,
+    local: f32,
+}
+
+impl<'a> PassageScore<'a> {
+    /// Reads the passage; `None` when it lacks what the question is about (none of its
+    /// sentences could be chosen).
+    pub fn new(
+        analysis: &'a Analysis,
+        query: &'a QueryStems,
+        weights: Weights,
+        passage: &'a Analysed,
+        retrieval: f32,
+        scratch: &'a mut Scratch,
+    ) -> Option<PassageScore<'a>> {
+        let m = &MODEL;
+        let heading_cue = analysis
+            .intents
+            .iter()
+            .any(|i| passage.heading_cues[i.index()]);
+        let (heading, title, whole) = (
+            query.found_in(&passage.heading),
+            query.found_in(&passage.title),
+            query.found_in(&passage.whole),
+        );
+        let around = &mut scratch.around;
+        around.clear();
+        around.extend(
+            query
+                .concepts
+                .iter()
+                .map(|forms| [heading, title, whole].map(|set| presence(forms, set))),
+        );
+        // A sentence's stems are some of the passage's, so a sentence never holds a concept
+        // more than the whole passage does: these are the same for all of its sentences.
+        let (mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0);
+        for (concept, [heading, title, whole]) in analysis.concepts.iter().zip(around.iter()) {
+            let in_passage = heading.max(*whole);
+            let somewhere = in_passage.max(m.title_presence * title);
+            anywhere += concept.weight * somewhere;
+            if !concept.cue {
+                topic += concept.weight * somewhere;
+                local += concept.weight * in_passage;
+            }
+        }
+        if weights.topics > 0.0 && topic / weights.topics < m.min_coverage {
+            return None;
+        }
+        let floors = &mut scratch.floors;
+        floors.clear();
+        floors.extend(around.iter().map(|[heading, title, whole]| {
+            (m.floor_heading * heading)
+                .max(m.floor_passage * whole)
+                .max(m.floor_title * title)
+        }));
+        Some(PassageScore {
+            analysis,
+            query,
+            weights,
+            passage,
+            floors: &scratch.floors,
+            retrieval,
+            heading_cue,
+            anywhere,
+            topic,
+            local,
+        })
+    }
+
+    /// Scores the passage's sentence `i`, of candidate `candidate`.
+    pub fn sentence(&self, candidate: usize, i: usize) -> Scored {
+        let m = &MODEL;
+        let (analysis, query) = (self.analysis, self.query);
+        let sentence = &self.passage.sentences[i];
+        let here_set = query.found_in(&sentence.stems);
+        let mut near = 0.0;
+        for (((concept, forms), any), floor) in analysis
+            .concepts
+            .iter()
+            .zip(&query.concepts)
+            .zip(&query.any)
+            .zip(self.floors)
+        {
+            let here = if here_set & any == 0 {
+                0.0
+            } else {
+                presence(forms, here_set)
+            };
+            near += concept.weight * here.max(*floor);
+        }
+        let evidence = evidence(&analysis.intents, sentence);
+        // "What is microneedling?" is best answered by a sentence about it, not one that
+        // mentions it in passing.
+        let defines = matches!(
+            analysis.primary_intent(),
+            Some(Intent::Definition | Intent::HowItWorks)
+        ) && sentence
+            .first
+            .is_some_and(|first| query.subjects.contains(&first));
+        let mut penalty = if defines { -m.defines } else { 0.0 };
+        if sentence.text.ends_with(':') || sentence.text.ends_with('?') {
+            penalty += m.lead_in;
+        }
+        if sentence.words < m.short_words {
+            penalty += m.short;
+        }
+        let total = self.weights.total;
+        let score = m.near * near / total
+            + m.evidence * evidence
+            + if self.heading_cue { m.heading_cue } else { 0.0 }
+            + m.retrieval * self.retrieval
+            - penalty;
+        Scored {
+            candidate,
+            sentence: i,
+            score,
+            coverage: self.anywhere / total,
+            topic: self.topic,
+            local: self.local,
+            evidence,
+        }
+    }
+}
+
+/// The question's distinct stems, numbered, so a set of them is one `u128` and a form's
+/// presence in a sentence is a mask test instead of lookups per form.
+pub struct QueryStems {
+    /// By stem number (from the passages' interner), one more than the stem's bit; 0 for a
+    /// stem the question lacks. As long as the question's highest number, past which no stem is
+    /// the question's.
+    bits: Vec<u8>,
+    /// Per concept, its forms as masks.
+    concepts: Vec<Vec<FormMask>>,
+    /// Per concept, the bits of all its forms: a set without any of them holds none.
+    any: Vec<u128>,
+    /// First stems of the topics: a sentence opening with one is about the topic.
+    subjects: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FormMask {
+    mask: u128,
+    len: u32,
+    /// How much a full match counts: the visitor's words 1, an alternative less, a broader
+    /// word least.
+    credit: f32,
+}
+
+impl QueryStems {
+    pub fn new(concepts: &[Concept], interner: &Interner) -> QueryStems {
+        let mut ids: Vec<u32> = Vec::new();
+        let masks: Vec<Vec<FormMask>> = concepts
+            .iter()
+            .map(|concept| form_masks(concept, interner, &mut ids))
+            .collect();
+        let subjects = concepts
+            .iter()
+            .filter(|c| !c.cue)
+            .filter_map(|c| c.forms[0].stems.first())
+            .filter_map(|stem| interner.id(stem))
+            .collect();
+        let mut bits = vec![0u8; ids.iter().max().map_or(0, |&id| id as usize + 1)];
+        for (bit, &id) in ids.iter().enumerate() {
+            bits[id as usize] = bit as u8 + 1;
+        }
+        let any = masks
+            .iter()
+            .map(|forms| forms.iter().fold(0, |all, f| all | f.mask))
+            .collect();
+        QueryStems {
+            bits,
+            any,
+            concepts: masks,
+            subjects,
+        }
+    }
+
+    /// The bits of the question's stems that `set` holds: a lookup per stem of the set.
+    fn found_in(&self, set: &Stems) -> u128 {
+        let mut mask = 0u128;
+        for &id in set.ids() {
+            if let Some(&bit) = self.bits.get(id as usize)
+                && bit != 0
+            {
+                mask |= 1 << (bit - 1);
+            }
+        }
+        mask
+    }
+}
+
+/// A concept's ways of saying it as masks over the question's stems, numbering new stems in
+/// `ids` (at most 128: past that the rest cannot be told apart).
+fn form_masks(concept: &Concept, interner: &Interner, ids: &mut Vec<u32>) -> Vec<FormMask> {
+    let mut forms = Vec::with_capacity(concept.forms.len());
+    // Ways of saying it that no passage uses cannot be found in one either.
+    for form in concept
+        .forms
+        .iter()
+        .filter(|f| f.original || f.doc_freq > 0)
+    {
+        let mut mask = 0u128;
+        for stem in form.stems.iter() {
+            // A stem no analysed passage holds gets no bit: it is never present.
+            let Some(id) = interner.id(stem) else {
+                continue;
+            };
+            let bit = match ids.iter().position(|known| *known == id) {
+                Some(bit) => bit,
+                None if ids.len() < 128 => {
+                    ids.push(id);
+                    ids.len() - 1
+                }
+                None => continue,
+            };
+            mask |= 1 << bit;
+        }
+        if mask != 0 {
+            let credit = match (form.original, form.broad) {
+                (true, _) => 1.0,
+                (false, false) => MODEL.alternative,
+                (false, true) => MODEL.broad,
+            };
+            forms.push(FormMask {
+                mask,
+                len: form.stems.len() as u32,
+                credit,
+            });
+        }
+    }
+    forms
+}
+
+/// How well a sentence answers what is asked: the first (most specific) intent counts most.
+fn evidence(intents: &[Intent], sentence: &Sentence) -> f32 {
+    let (mut sum, mut weights) = (0.0, 0.0);
+    for (rank, intent) in intents.iter().enumerate() {
+        let weight = if rank == 0 { 1.0 } else { MODEL.later_intent };
+        sum += weight * sentence.evidence[intent.index()];
+        weights += weight;
+    }
+    if weights > 0.0 { sum / weights } else { 0.0 }
+}
+
+/// 1 when the visitor's own words are in the set, a little less for an alternative; part of a
+/// phrase counts for part.
+fn presence(forms: &[FormMask], found: u128) -> f32 {
+    forms
+        .iter()
+        .map(|f| {
+            let hits = (f.mask & found).count_ones();
+            let share = match hits {
+                0 => 0.0,
+                n if n == f.len => 1.0,
+                n => MODEL.partial_phrase * n as f32 / f.len as f32,
+            };
+            share * f.credit
+        })
+        .fold(0.0, f32::max)
+}
