@@ -117,23 +117,6 @@ impl App {
         reply
     }
 
-    /// Asks a series of questions in one conversation; returns the last reply.
-    pub async fn conversation(&self, messages: &[&str]) -> Value {
-        let mut id: Option<String> = None;
-        let mut last = Value::Null;
-        for message in messages {
-            let mut body = json!({ "message": message });
-            if let Some(id) = &id {
-                body["conversation_id"] = json!(id);
-            }
-            let (status, reply) = self.chat(body).await;
-            assert_eq!(status, 200, "{message}: {reply}");
-            id = reply["conversation_id"].as_str().map(str::to_string);
-            last = reply;
-        }
-        last
-    }
-
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))
@@ -150,13 +133,4 @@ pub fn answer_text(reply: &Value) -> String {
         .unwrap_or_default()
         .to_lowercase()
         .replace(['–', '—'], "-")
-}
-
-pub fn sections(reply: &Value) -> Vec<String> {
-    reply["sources"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|s| s["section"].as_str().unwrap_or_default().to_lowercase())
-        .collect()
 }

@@ -1,7 +1,6 @@
 //! Integration tests: a real index on disk and a real HTTP server on a free port, driven the
 //! way the widget, staff tools and visitors use it.
 
-mod answers;
 mod app;
 mod attack_access;
 mod attack_corpus;

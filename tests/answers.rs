@@ -1,7 +1,83 @@
 //! Answer quality in our own words: intents, paraphrases, typos, follow-ups, several topics,
-//! knowing when not to answer, and several articles that must never be mixed up.
+//! knowing when not to answer, and several articles that must never be mixed up. Asked of the
+//! answering engine itself, over a real index on disk: the HTTP contract has its own tests.
 
-use crate::app::{FIXTURES, SHIPPED, answer_text, sections, spawn_app};
+use std::path::Path;
+use std::sync::Arc;
+
+use clinic_chat::answer::{Answerer, Question};
+use clinic_chat::config::Config;
+use clinic_chat::record::ConversationId;
+use serde_json::Value;
+
+const SHIPPED: &str = "corpus/mesotherapy-for-flawless-skin.txt";
+const FIXTURES: [&str; 3] = [
+    "tests/fixtures/clinic/microneedling-for-acne-scars.md",
+    "tests/fixtures/clinic/chemical-peels-explained.html",
+    "tests/fixtures/clinic/dermal-fillers-guide.txt",
+];
+
+/// The answering engine over a corpus of the given files, in a folder of its own.
+struct Engine {
+    answerer: Arc<Answerer>,
+    _dir: tempfile::TempDir,
+}
+
+async fn engine(files: &[&str]) -> Engine {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    for file in files {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        std::fs::copy(&from, corpus.join(from.file_name().unwrap())).unwrap();
+    }
+    let config = Config::for_paths(corpus, dir.path().join("index"));
+    let (answerer, _) = clinic_chat::load(&config).unwrap();
+    Engine {
+        answerer,
+        _dir: dir,
+    }
+}
+
+impl Engine {
+    /// The reply to one message, as the chat endpoint's JSON would carry it.
+    async fn ask(&self, message: &str) -> Value {
+        self.reply(message, None)
+    }
+
+    /// Asks a series of messages in one conversation; returns the last reply.
+    async fn conversation(&self, messages: &[&str]) -> Value {
+        let mut id: Option<ConversationId> = None;
+        let mut last = Value::Null;
+        for message in messages {
+            last = self.reply(message, id.take());
+            id = last["conversation_id"].as_str().map(|c| c.parse().unwrap());
+        }
+        last
+    }
+
+    fn reply(&self, message: &str, conversation: Option<ConversationId>) -> Value {
+        let question = Question::parse(message).unwrap();
+        serde_json::to_value(self.answerer.answer(&question, conversation)).unwrap()
+    }
+}
+
+fn answer_text(reply: &Value) -> String {
+    reply["answer"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase()
+        .replace(['–', '—'], "-")
+}
+
+fn sections(reply: &Value) -> Vec<String> {
+    reply["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["section"].as_str().unwrap_or_default().to_lowercase())
+        .collect()
+}
 
 /// (question, kind, facts that must all be in the answer, section that must be among the sources)
 type Case = (
@@ -11,7 +87,7 @@ type Case = (
     Option<&'static str>,
 );
 
-async fn check(app: &crate::app::App, cases: &[Case]) {
+async fn check(app: &Engine, cases: &[Case]) {
     let mut failures = Vec::new();
     for (question, kind, facts, section) in cases {
         let reply = app.ask(question).await;
@@ -49,7 +125,7 @@ async fn check(app: &crate::app::App, cases: &[Case]) {
 
 #[tokio::test]
 async fn the_shipped_article_answers_visitors_in_their_own_words() {
-    let app = spawn_app(&[SHIPPED]).await;
+    let app = engine(&[SHIPPED]).await;
     check(
         &app,
         &[
@@ -170,7 +246,7 @@ async fn the_shipped_article_answers_visitors_in_their_own_words() {
 
 #[tokio::test]
 async fn typos_and_joined_words_still_find_the_answer() {
-    let app = spawn_app(&[SHIPPED]).await;
+    let app = engine(&[SHIPPED]).await;
     check(
         &app,
         &[
@@ -189,7 +265,7 @@ async fn typos_and_joined_words_still_find_the_answer() {
 
 #[tokio::test]
 async fn a_question_for_every_topic_answers_one_line_per_topic() {
-    let app = spawn_app(&[SHIPPED]).await;
+    let app = engine(&[SHIPPED]).await;
     let reply = app.ask("How many treatments does it take?").await;
     let text = answer_text(&reply);
     assert!(text.contains("4-6") && text.contains("6-8"), "{text}");
@@ -211,7 +287,7 @@ async fn a_question_for_every_topic_answers_one_line_per_topic() {
 
 #[tokio::test]
 async fn follow_ups_borrow_the_topic_or_the_question_from_the_turn_before() {
-    let app = spawn_app(&[SHIPPED]).await;
+    let app = engine(&[SHIPPED]).await;
     let reply = app
         .conversation(&["How many sessions for cellulite?", "what about hair loss?"])
         .await;
@@ -232,7 +308,7 @@ async fn follow_ups_borrow_the_topic_or_the_question_from_the_turn_before() {
 
 #[tokio::test]
 async fn what_the_articles_do_not_say_falls_back_to_contact_details() {
-    let app = spawn_app(&[SHIPPED]).await;
+    let app = engine(&[SHIPPED]).await;
     for question in [
         "how much is a session?",
         "are you open on sundays",
@@ -254,7 +330,7 @@ async fn what_the_articles_do_not_say_falls_back_to_contact_details() {
 
 #[tokio::test]
 async fn worrying_reactions_are_urgent_and_normal_side_effects_are_answered() {
-    let app = spawn_app(&[SHIPPED]).await;
+    let app = engine(&[SHIPPED]).await;
     for message in [
         "my throat feels like it is swelling since the injections",
         "I had treatment yesterday and now I have a fever",
@@ -280,7 +356,7 @@ async fn worrying_reactions_are_urgent_and_normal_side_effects_are_answered() {
 
 #[tokio::test]
 async fn greetings_and_thanks_get_small_talk_with_suggestions() {
-    let app = spawn_app(&[SHIPPED]).await;
+    let app = engine(&[SHIPPED]).await;
     for message in ["Hi there", "thanks so much!", "good morning"] {
         let reply = app.ask(message).await;
         assert_eq!(reply["kind"], "smalltalk", "{message}: {reply}");
@@ -290,7 +366,7 @@ async fn greetings_and_thanks_get_small_talk_with_suggestions() {
 
 #[tokio::test]
 async fn with_several_articles_answers_never_mix_up_treatments() {
-    let app = spawn_app(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
+    let app = engine(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
     check(
         &app,
         &[
@@ -370,7 +446,7 @@ async fn with_several_articles_answers_never_mix_up_treatments() {
 
 #[tokio::test]
 async fn each_article_answers_in_its_own_words_when_several_are_loaded() {
-    let app = spawn_app(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
+    let app = engine(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
     check(
         &app,
         &[
@@ -447,7 +523,7 @@ async fn each_article_answers_in_its_own_words_when_several_are_loaded() {
 
 #[tokio::test]
 async fn a_follow_up_about_another_treatment_keeps_the_question() {
-    let app = spawn_app(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
+    let app = engine(&[SHIPPED, FIXTURES[0], FIXTURES[1], FIXTURES[2]]).await;
     let reply = app
         .conversation(&["How long do lip fillers last?", "and in the cheeks?"])
         .await;
@@ -461,7 +537,7 @@ async fn a_follow_up_about_another_treatment_keeps_the_question() {
 #[tokio::test]
 async fn heat_and_swelling_reported_after_treatment_is_urgent_but_a_question_about_a_hot_bath_is_not()
  {
-    let app = spawn_app(&[SHIPPED]).await;
+    let app = engine(&[SHIPPED]).await;
     let reply = app
         .ask("my face is really swollen and hot since the treatment yesterday")
         .await;
