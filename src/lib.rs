@@ -4,12 +4,17 @@
 //! The flow, one module each:
 //! - [`corpus`]: articles in `.txt`, `.md` or `.html` -> plain blocks (headings, paragraphs, items);
 //! - [`chunk`]: blocks -> sections with anchors, and passages;
-//! - [`index`]: passages -> a tantivy index on disk, rebuilt when the corpus changes;
+//! - [`index`]: passages -> a tantivy index on disk, rebuilt when the corpus changes, and one
+//!   immutable snapshot per index generation;
+//! - [`search`]: what was named -> the passages that hold it, ranked as tantivy would;
 //! - [`answer`]: a visitor's question -> the sentences that answer it, with sources;
+//! - [`store`]: the questions database behind the staff report;
 //! - [`http`]: the chat API, staff endpoints, article pages and the widget.
 //!
-//! [`config`] holds the command line; [`text`] the analyzer and sentence splitting they share;
-//! [`record`] a reply's kind and ids, which answering, the store and HTTP all speak of.
+//! Beside them, lower down: [`urgent`] reads a message for warning signs after treatment;
+//! [`vocabulary`] holds the words messages and sentences are read with, as data; [`config`]
+//! the command line; [`text`] the analyzer, word and sentence splitting they share; [`record`]
+//! a reply's kind and ids, which answering, the store and HTTP all speak of.
 
 pub mod answer;
 pub mod chunk;
