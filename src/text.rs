@@ -252,7 +252,7 @@ pub fn slugify(text: &str) -> String {
 /// Words a message is read as, at most.
 const MAX_WORDS: usize = 120;
 
-/// Lowercase words with inner apostrophes kept ("i'm"), at most [`MAX_WORDS`] of them; a
+/// Lowercase words with inner apostrophes kept ("i'm"), at most `MAX_WORDS` of them; a
 /// negative contraction becomes its two words ("shouldn't" -> "should not", "won't" ->
 /// "will not"), so "not" is seen however it was written.
 pub fn words(text: &str) -> Vec<String> {
