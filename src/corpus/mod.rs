@@ -265,6 +265,21 @@ fn title_from_slug(slug: &str) -> String {
     }
 }
 
+/// Drops headings with no text under them (before the next heading, or at the end): a
+/// footer's labels, a share box's title. Nothing could be quoted from them.
+pub(crate) fn without_empty_headings(blocks: Vec<Block>) -> Vec<Block> {
+    let mut kept: Vec<Block> = Vec::with_capacity(blocks.len());
+    for block in blocks.into_iter().rev() {
+        let heading = matches!(block, Block::Heading(_));
+        let text_follows = matches!(kept.last(), Some(Block::Paragraph(_) | Block::Item(_)));
+        if !heading || text_follows {
+            kept.push(block);
+        }
+    }
+    kept.reverse();
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,13 +18,13 @@ const MAX_HEADING_CHARS: usize = 140;
 const MAX_HEADING_WORDS: usize = 20;
 
 pub(crate) fn parse(text: &str) -> Parsed {
-    let mut lines = text.lines().map(clean_text).filter(|l| !l.is_empty());
-    let Some(title) = lines.next() else {
+    let lines = lines(text);
+    let Some((title, _)) = lines.first().cloned() else {
         return Parsed::default();
     };
-    let mut blocks = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
     let mut skip_neighbour_title = false;
-    for line in lines {
+    for (line, attached) in lines.into_iter().skip(1) {
         if is_nav_word(&line) {
             skip_neighbour_title = true;
             continue;
@@ -32,13 +32,58 @@ pub(crate) fn parse(text: &str) -> Parsed {
         if std::mem::take(&mut skip_neighbour_title) || same_text(&line, &title) {
             continue;
         }
-        blocks.push(classify(&line));
+        // A line run on from a paragraph, with no blank line between, is more of its text:
+        // "Most results last 3-4 months" under a paragraph is a fact, not a heading.
+        let after_text = attached && matches!(blocks.last(), Some(Block::Paragraph(_)));
+        let block = match classify(&line) {
+            Block::Heading(line) if after_text => Block::Paragraph(line),
+            block => block,
+        };
+        blocks.push(block);
     }
     Parsed {
         title: Some(title),
         url: None,
-        blocks,
+        blocks: without_furniture(blocks),
     }
+}
+
+/// The non-blank lines, cleaned, each with whether it follows the line before with no blank
+/// line between.
+fn lines(text: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut attached = false;
+    for line in text.lines().map(clean_text) {
+        if line.is_empty() {
+            attached = false;
+        } else {
+            out.push((line, attached));
+            attached = true;
+        }
+    }
+    out
+}
+
+/// The page's furniture, by its place and shape rather than its words: before the article's
+/// first paragraph, headings that ask nothing (a menu, a byline, a "share" line); and any
+/// heading with no text under it (a footer's links and labels).
+fn without_furniture(blocks: Vec<Block>) -> Vec<Block> {
+    let first_text = blocks
+        .iter()
+        .position(|b| !matches!(b, Block::Heading(_)))
+        .unwrap_or(blocks.len());
+    let kept = blocks
+        .into_iter()
+        .enumerate()
+        .filter(|(i, block)| match block {
+            Block::Heading(heading) => {
+                *i >= first_text || heading.trim_end_matches('!').ends_with('?')
+            }
+            _ => true,
+        })
+        .map(|(_, block)| block)
+        .collect();
+    super::without_empty_headings(kept)
 }
 
 fn is_nav_word(line: &str) -> bool {
@@ -69,8 +114,10 @@ fn is_heading(line: &str) -> bool {
     if line.chars().count() > MAX_HEADING_CHARS || words > MAX_HEADING_WORDS {
         return false;
     }
+    // "Does it sting?!" asks, however it ends.
+    let asks = line.trim_end_matches(['!', '?']).len() < line.len() && line.contains('?');
     let last = line.chars().last().unwrap_or('.');
-    last == '?' || !matches!(last, '.' | ',' | ';' | ':' | '!' | '"' | '”' | ')')
+    asks || !matches!(last, '.' | ',' | ';' | ':' | '!' | '"' | '”' | ')')
 }
 
 #[cfg(test)]
@@ -101,6 +148,48 @@ mod tests {
             "T\n\nBody text.\n\nPrevious\nPrevious\n\nAn Older Article About Lasers\n\nNext\nNext\n\nA Newer Article\n",
         );
         assert_eq!(parsed.blocks, vec![Block::Paragraph("Body text.".into())]);
+    }
+
+    #[test]
+    fn page_furniture_before_the_text_and_headings_with_nothing_under_them_are_dropped() {
+        let parsed = parse(
+            "Fillers Explained\n\nShop | Salon | Blog | Prices\n\nFillers Explained\n\n\
+             5 March 2025 - by our lead nurse\n\nSpread the word\n\n\
+             Fillers restore lost volume.\n\nDo fillers hurt?!\n\nA cream numbs the skin first.\n\n\
+             Tags\n\nFollow us\n",
+        );
+        assert_eq!(
+            parsed.blocks,
+            vec![
+                Block::Paragraph("Fillers restore lost volume.".into()),
+                Block::Heading("Do fillers hurt?!".into()),
+                Block::Paragraph("A cream numbs the skin first.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_question_before_the_first_paragraph_stays_a_heading() {
+        let parsed = parse("Peels\n\nWhat is a peel?\n\nAn acid removes dead skin.\n");
+        assert_eq!(parsed.blocks[0], Block::Heading("What is a peel?".into()));
+    }
+
+    #[test]
+    fn a_fact_line_run_on_from_a_paragraph_is_text_not_a_heading() {
+        let parsed = parse(
+            "Peels\n\nPeels renew the skin.\n\nResults\n\nSkin looks fresher at once.\nMost results last 3-4 months\n\nAftercare\n\nUse SPF.\n",
+        );
+        assert_eq!(
+            parsed.blocks,
+            vec![
+                Block::Paragraph("Peels renew the skin.".into()),
+                Block::Heading("Results".into()),
+                Block::Paragraph("Skin looks fresher at once.".into()),
+                Block::Paragraph("Most results last 3-4 months".into()),
+                Block::Heading("Aftercare".into()),
+                Block::Paragraph("Use SPF.".into()),
+            ]
+        );
     }
 
     #[test]
