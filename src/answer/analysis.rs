@@ -7,7 +7,7 @@ use super::lexicon::{Lexicon, Phrase};
 use super::spell::{Fix, Speller};
 use crate::search::{Frequencies, Wording};
 use crate::text;
-use crate::vocabulary::Vocabulary;
+use crate::vocabulary::{Domain, Vocabulary};
 
 /// One way of saying a concept, as stems.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +43,18 @@ pub struct Concept {
     pub weight: f32,
     /// Says what is asked (sessions, downtime) rather than what it is about (hair loss).
     pub cue: bool,
+    /// An everyday word of the visitor's that an article uses too ("total", "morning"): it
+    /// helps find the sentence, but the articles need not cover it.
+    pub context: bool,
+    /// The treatment that decided which articles answer: every sentence of those is about it.
+    pub scoped: bool,
+}
+
+impl Concept {
+    /// What the question is about: neither what is asked nor the visitor's context.
+    pub fn is_topic(&self) -> bool {
+        !self.cue && !self.context
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -57,7 +69,7 @@ pub struct Analysis {
 
 impl Analysis {
     pub fn topics(&self) -> impl Iterator<Item = &Concept> {
-        self.concepts.iter().filter(|c| !c.cue)
+        self.concepts.iter().filter(|c| c.is_topic())
     }
 
     pub fn primary_intent(&self) -> Option<Intent> {
@@ -106,7 +118,10 @@ impl Analyzer<'_> {
         let mut stems = Vec::with_capacity(words.len());
         for word in words {
             let own = text::word_stems(word);
-            if self.vocabulary.is_stop_word(word) || self.known_stem(&own) {
+            // Only a word that neither the corpus nor English knows is a typo: "peal" is a
+            // word, not a misspelt "peel".
+            let english = Vocabulary::is_everyday(word) || self.vocabulary.is_chatter(word);
+            if self.vocabulary.is_stop_word(word) || english || self.known_stem(&own) {
                 out.push(word.clone());
                 stems.push(own);
                 continue;
@@ -144,6 +159,7 @@ impl Analyzer<'_> {
             cue_spans.iter().any(|span| span.contains(&i))
                 && !self.vocabulary.cues.single.contains(&stems[i])
         };
+        let domain = self.vocabulary.domain_positions(stems);
         let mut concepts: Vec<Concept> = Vec::new();
         let mut i = 0;
         while i < stems.len() {
@@ -170,9 +186,12 @@ impl Analyzer<'_> {
                     })
                     .collect();
                 // A phrase made of question words ("does it work") says what is asked.
+                // So does one inside an intent's cue phrase ("kick in" of "when does it kick
+                // in").
                 let asks = content
                     .iter()
-                    .all(|&k| self.vocabulary.cues.single.contains(&stems[k]));
+                    .all(|&k| self.vocabulary.cues.single.contains(&stems[k]))
+                    || (i..i + m.len).all(|k| cue_spans.iter().any(|span| span.contains(&k)));
                 let mut forms = vec![Form {
                     stems: phrase.into(),
                     original: true,
@@ -192,7 +211,19 @@ impl Analyzer<'_> {
                     doc_freq: 0,
                 }));
                 forms.extend(parts);
+                // Everyday words no article uses in any of their ways ("male" at a clinic
+                // whose articles never speak of men) are the visitor's context.
+                let everyday = !asks
+                    && !domain[i..i + m.len]
+                        .iter()
+                        .any(|d| d.is_some_and(asked_about))
+                    && label.split_whitespace().all(|w| self.is_everyday(w));
+                let count = concepts.len();
                 self.push(&mut concepts, label, forms, asks);
+                let unknown = |c: &Concept| c.forms.iter().all(|f| f.doc_freq == 0);
+                if everyday && concepts.len() > count && concepts.last().is_some_and(unknown) {
+                    concepts.pop();
+                }
                 i += m.len;
                 continue;
             }
@@ -200,6 +231,7 @@ impl Analyzer<'_> {
                 && !self.vocabulary.is_stop_word(&stems[i])
                 && !in_cue_phrase(i)
                 && stems[i].chars().any(char::is_alphanumeric)
+                && !self.is_context(word, &stems[i], domain[i].is_some_and(asked_about))
             {
                 let forms = vec![Form {
                     stems: Phrase::from([stems[i].clone()]),
@@ -208,11 +240,36 @@ impl Analyzer<'_> {
                     doc_freq: 0,
                 }];
                 let asks = self.vocabulary.cues.single.contains(&stems[i]);
+                // An everyday word a section is named by ("medium peels") says which section.
+                let context = !asks
+                    && !domain[i].is_some_and(asked_about)
+                    && (self.vocabulary.is_chatter(word) || Vocabulary::is_everyday(word))
+                    && self.frequencies.heading_doc_freq(&stems[i]) == 0;
                 self.push(&mut concepts, word.clone(), forms, asks);
+                if let Some(last) = concepts.last_mut().filter(|c| c.label == *word) {
+                    last.context = context;
+                }
             }
             i += 1;
         }
         concepts
+    }
+
+    /// Whether a word is only the visitor's context ("since my 2nd baby", "rn", "lol"), read
+    /// past rather than asked about: no article uses it, it names nothing of the clinic's
+    /// domain, and it is an everyday word, chat, or a number. A domain word no article uses
+    /// ("lip fillers" at a clinic without them), or an unknown name, stays: the articles would
+    /// have to cover it.
+    fn is_context(&self, word: &str, stem: &str, domain: bool) -> bool {
+        if domain || self.frequencies.doc_freq(stem) > 0 {
+            return false;
+        }
+        word.chars().any(|c| c.is_ascii_digit()) || self.is_everyday(word)
+    }
+
+    /// An everyday English word (or a misspelt one), or chat.
+    fn is_everyday(&self, word: &str) -> bool {
+        self.vocabulary.is_chatter(word) || Vocabulary::is_near_everyday(word)
     }
 
     /// `cue`: the visitor's own words say what is asked, not what about: "expecting mothers"
@@ -235,6 +292,8 @@ impl Analyzer<'_> {
             forms,
             weight,
             cue,
+            context: false,
+            scoped: false,
         });
     }
 
@@ -246,6 +305,12 @@ impl Analyzer<'_> {
         let best = forms.iter().map(|f| f.doc_freq).max().unwrap_or(0) as f32;
         idf(best).max(0.2)
     }
+}
+
+/// Domain words the articles must cover to answer: all but who it is for (an article that
+/// never speaks of men still answers a man's question).
+fn asked_about(domain: Domain) -> bool {
+    domain != Domain::Audience
 }
 
 #[cfg(test)]
@@ -261,6 +326,9 @@ mod tests {
         fn num_docs(&self) -> u64 {
             100
         }
+        fn heading_doc_freq(&self, _stem: &str) -> u64 {
+            0
+        }
     }
 
     fn analyze(question: &str) -> Analysis {
@@ -273,10 +341,11 @@ mod tests {
         "#,
         )
         .unwrap();
-        let corpus: crate::text::FastMap<String, u32> = ["sessions", "hair", "loss", "cellulite"]
-            .iter()
-            .map(|w| (w.to_string(), 5))
-            .collect();
+        let corpus: crate::text::FastMap<String, u32> =
+            ["sessions", "hair", "loss", "cellulite", "peels"]
+                .iter()
+                .map(|w| (w.to_string(), 5))
+                .collect();
         let speller = Speller::new(corpus, lexicon.words());
         let frequencies = Fixed(HashMap::from([
             ("session", 20),
@@ -307,6 +376,33 @@ mod tests {
                 .any(|f| *f.stems == ["hair", "loss"])
         );
         assert_eq!(analysis.intents, vec![Intent::Count]);
+    }
+
+    #[test]
+    fn chatter_and_life_story_are_read_past_but_an_uncovered_treatment_is_not() {
+        let analysis = analyze("how many sessions for cellulite lol, had it since my 2nd baby rn");
+        let labels: Vec<&str> = analysis.concepts.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["sessions", "cellulite"]);
+        // No article speaks of tattoos, and a tattoo is a thing the articles would have to cover.
+        let analysis = analyze("how many sessions for a tattoo");
+        assert!(analysis.topics().any(|c| c.label == "tattoo"));
+    }
+
+    #[test]
+    fn an_english_word_is_no_typo_of_an_article_word() {
+        // "heels" is a word of its own, not a misspelt "peels"; "haiir" is a misspelt "hair".
+        let analysis = analyze("do heels hurt");
+        assert!(
+            !analysis.words.contains(&"peels".to_string()),
+            "{:?}",
+            analysis.words
+        );
+        let analysis = analyze("sessions for haiir loss");
+        assert!(
+            analysis.words.contains(&"hair".to_string()),
+            "{:?}",
+            analysis.words
+        );
     }
 
     #[test]

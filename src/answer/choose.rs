@@ -133,7 +133,14 @@ const ALL_INTENTS: [Intent; 7] = [
 fn differs_by_topic(intent: Intent) -> bool {
     matches!(
         intent,
-        Intent::Count | Intent::Duration | Intent::Pain | Intent::Areas | Intent::Results
+        Intent::Count
+            | Intent::Duration
+            | Intent::SessionLength
+            | Intent::Longevity
+            | Intent::Onset
+            | Intent::Pain
+            | Intent::Areas
+            | Intent::Results
     )
 }
 
@@ -266,6 +273,8 @@ mod tests {
             }],
             weight,
             cue,
+            context: false,
+            scoped: false,
         }
     }
 

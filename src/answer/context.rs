@@ -10,6 +10,7 @@ use lru::LruCache;
 
 use super::analysis::{Analysis, Concept};
 use super::intent::Intent;
+use super::scope::Scope;
 
 /// What a follow-up may borrow from the turn before it. Kept small (the words, not their
 /// analysis) because every conversation has one; a follow-up analyses them again.
@@ -19,16 +20,18 @@ pub struct Turn {
     /// The words of what was asked ("sessions") and what about ("hair loss").
     pub cue_words: String,
     pub topic_words: String,
+    /// The articles its treatment decided, for a follow-up that names none.
+    pub scope: Scope,
     at: Instant,
 }
 
 impl Turn {
-    pub fn of(analysis: &Analysis) -> Turn {
+    pub fn of(analysis: &Analysis, scope: Scope) -> Turn {
         let words = |cue: bool| {
             let labels: Vec<&str> = analysis
                 .concepts
                 .iter()
-                .filter(|c| c.cue == cue)
+                .filter(|c| c.cue == cue && !c.context)
                 .map(|c| c.label.as_str())
                 .collect();
             labels.join(" ")
@@ -37,6 +40,7 @@ impl Turn {
             intents: analysis.intents.clone(),
             cue_words: words(true),
             topic_words: words(false),
+            scope,
             at: Instant::now(),
         }
     }
@@ -47,7 +51,9 @@ impl Turn {
         let has_topic = analysis.topics().next().is_some();
         let has_intent = !analysis.intents.is_empty() || analysis.concepts.iter().any(|c| c.cue);
         if !has_topic && !self.topic_words.is_empty() {
-            let topics = analyse(&self.topic_words).into_iter().filter(|c| !c.cue);
+            let topics = analyse(&self.topic_words)
+                .into_iter()
+                .filter(|c| c.is_topic());
             analysis.concepts.extend(topics);
         }
         let short = analysis.concepts.len() <= 3;
@@ -121,6 +127,7 @@ mod tests {
             intents: vec![Intent::Count],
             cue_words: "sessions".into(),
             topic_words: String::new(),
+            scope: Scope::Any,
             at: Instant::now(),
         }
     }

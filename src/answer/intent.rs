@@ -36,6 +36,7 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
         }
     }
     found.sort();
+    refine_how_long(vocabulary, stems, &mut found);
     // "the recovery after a peel" asks how long, not what to do afterwards.
     if found.contains(&Intent::Duration) && aftercare_cues == 0 {
         found.retain(|i| *i != Intent::Aftercare);
@@ -52,6 +53,35 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
         found.retain(|i| !general(i));
     }
     found
+}
+
+/// Tells the "how long" questions apart: how long a session takes, how long results last,
+/// or (the rest) how long recovery takes. How long side effects last is a recovery question.
+fn refine_how_long(vocabulary: &Vocabulary, stems: &[String], found: &mut Vec<Intent>) {
+    let effects = found.contains(&Intent::SideEffects);
+    if effects && found.contains(&Intent::Longevity) {
+        found.retain(|i| *i != Intent::Longevity);
+        found.push(Intent::Duration);
+    }
+    if found.contains(&Intent::Duration) && !effects {
+        let refined = [Intent::SessionLength, Intent::Longevity]
+            .into_iter()
+            .find(|i| {
+                let refines = &vocabulary.intent(*i).refines;
+                stems.iter().any(|s| refines.contains(s))
+            });
+        if let Some(refined) = refined {
+            found.retain(|i| *i != Intent::Duration);
+            found.push(refined);
+        }
+    }
+    // When results show, or how long they last, is the question: not recovery.
+    let results = found.contains(&Intent::Onset) || found.contains(&Intent::Longevity);
+    if results && !effects {
+        found.retain(|i| *i != Intent::Duration);
+    }
+    found.sort();
+    found.dedup();
 }
 
 /// How well a sentence answers one intent: 1 a clear answer, 0.5 a vague one, 0 none. The
@@ -114,6 +144,16 @@ pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: 
                 .any(|p| lower.contains(p.as_str()));
             score(timed || said, has(&ev.quick))
         }
+        Intent::SessionLength => score(number && has(&ev.session_time_units), has(&ev.quick)),
+        Intent::Longevity => score(
+            number && (has(&ev.long_time_units) || has(&ev.longevity)),
+            has(&ev.longevity),
+        ),
+        // When results show, not how long they last.
+        Intent::Onset => score(
+            number && has(&ev.time_units) && has(&ev.onset) && !has(&ev.longevity),
+            has(&ev.onset) && (has(&ev.time_units) || has(&ev.quick)),
+        ),
         Intent::Pain => score(has(&ev.pain) || has_stem("pain"), false),
         Intent::SideEffects => score(has(&ev.named_effects), has(&ev.safety)),
         Intent::Suitability => score(has(&ev.suitability), false),

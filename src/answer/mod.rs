@@ -10,6 +10,7 @@ pub mod lexicon;
 pub mod passages;
 pub mod question;
 mod reply;
+mod scope;
 mod score;
 mod small_talk;
 pub mod spell;
@@ -25,17 +26,20 @@ use crate::search::Floor;
 use crate::text;
 pub use crate::urgent::{Severity, Signs};
 use crate::vocabulary::Vocabulary;
-use analysis::{Analysis, Analyzer};
+use analysis::{Analysis, Analyzer, Form};
 use choose::{Candidate, Choice};
 use context::{Memory, Turn};
 pub use lexicon::Lexicon;
 use passages::PassageCache;
 pub use question::{Question, QuestionError};
 pub use reply::{Contact, Kind, Reply, Settings, Source};
+use scope::{Scope, Titles};
 use spell::Speller;
 
 /// Passages retrieved per question before sentence choice.
 const CANDIDATES: usize = 24;
+/// With the answer kept to some articles, this many times as many passages are searched.
+const SCOPED_SEARCH: usize = 4;
 const CONVERSATIONS: usize = 10_000;
 const CONVERSATION_TTL: Duration = Duration::from_secs(30 * 60);
 
@@ -50,6 +54,8 @@ pub struct Knowledge {
     passages: PassageCache,
     /// The search's statistics, and the postings of the lexicon's phrases.
     floor: Floor,
+    /// The articles' titles: which treatment each is about.
+    titles: Titles,
 }
 
 impl Prepared for Knowledge {
@@ -121,16 +127,26 @@ impl Answerer {
         }
         let searcher = knowledge.generation.searcher();
         let previous = self.memory.last(conversation_id.as_str());
-        let analysis = self.with_analyzer(&knowledge, |analyzer| {
+        let mut analysis = self.with_analyzer(&knowledge, |analyzer| {
             let mut analysis = analyzer.analyze(&words);
-            if let Some(previous) = previous {
+            if let Some(previous) = &previous {
                 previous.complete(&mut analysis, |words| {
                     analyzer.analyze(&text::words(words)).concepts
                 });
             }
             analysis
         });
-        let candidates = match retrieve(&knowledge, &searcher, &analysis) {
+        let earlier = previous.as_ref().map(|p| &p.scope);
+        let scope = scope::scope(
+            &mut analysis,
+            &knowledge.vocabulary,
+            &knowledge.titles,
+            earlier,
+        );
+        if scope == Scope::Uncovered {
+            return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id);
+        }
+        let candidates = match retrieve(&knowledge, &searcher, &analysis, &scope) {
             Ok(candidates) => candidates,
             Err(err) => {
                 tracing::error!("search failed: {err}");
@@ -145,7 +161,7 @@ impl Answerer {
         match choice {
             Choice::Lines(lines) => {
                 self.memory
-                    .remember(conversation_id.as_str(), Turn::of(&analysis));
+                    .remember(conversation_id.as_str(), Turn::of(&analysis, scope));
                 let mut answer = reply::answer(
                     &analysis,
                     &lines,
@@ -186,7 +202,11 @@ impl Answerer {
         );
         for c in &analysis.concepts {
             let forms: Vec<String> = c.forms.iter().map(|f| f.stems.join(" ")).collect();
-            let role = if c.cue { "cue" } else { "topic" };
+            let role = match (c.cue, c.context) {
+                (true, _) => "cue",
+                (false, true) => "context",
+                (false, false) => "topic",
+            };
             out.push_str(&format!(
                 "{role} {:?} weight {:.2}: {}\n",
                 c.label,
@@ -224,6 +244,7 @@ impl Knowledge {
         known.extend(vocabulary.stop_words.iter().cloned());
         let speller = Speller::new(generation.terms(generation.fields.words)?, &known);
         let starters = reply::starters(&generation.manifest.articles);
+        let titles = Titles::new(&generation.manifest.articles, &vocabulary);
         let floor = Floor::read(&generation, lexicon.phrases())?;
         Ok(Knowledge {
             generation,
@@ -233,7 +254,18 @@ impl Knowledge {
             passages: PassageCache::new(vocabulary.clone()),
             vocabulary,
             floor,
+            titles,
         })
+    }
+}
+
+/// A word of a treatment's article titles, searched as the visitor's own.
+fn title_word(stem: &str) -> Form {
+    Form {
+        stems: lexicon::Phrase::from([stem.to_string()]),
+        original: true,
+        broad: false,
+        doc_freq: 1,
     }
 }
 
@@ -250,22 +282,47 @@ fn top_addresses(
         .top(&knowledge.generation, searcher, named, limit)
 }
 
+/// The passages sentence choice reads: the best of the articles in scope.
 fn retrieve(
     knowledge: &Knowledge,
     searcher: &tantivy::Searcher,
     analysis: &Analysis,
+    scope: &Scope,
 ) -> tantivy::Result<Vec<Candidate>> {
     if analysis.concepts.is_empty() {
         return Ok(Vec::new());
     }
     let generation = &knowledge.generation;
-    let hits = top_addresses(knowledge, searcher, analysis, CANDIDATES)?;
-    let mut candidates = Vec::with_capacity(hits.len());
+    // Passages of other articles are searched past, so look further when the scope is narrow.
+    let limit = match scope {
+        Scope::Any => CANDIDATES,
+        _ => CANDIDATES * SCOPED_SEARCH,
+    };
+    let hits = match scope {
+        // The treatment's words in the titles find every passage of its articles, also those
+        // that never repeat its name.
+        Scope::Articles { title, .. } => {
+            let titles: Vec<[Form; 1]> = title.iter().map(|s| [title_word(s)]).collect();
+            let named = analysis
+                .concepts
+                .iter()
+                .map(|c| &c.forms[..])
+                .chain(titles.iter().map(|t| &t[..]));
+            knowledge
+                .floor
+                .top(&knowledge.generation, searcher, named, limit)?
+        }
+        _ => top_addresses(knowledge, searcher, analysis, limit)?,
+    };
+    let mut candidates = Vec::with_capacity(CANDIDATES);
     for (score, address) in hits {
+        if candidates.len() == CANDIDATES {
+            break;
+        }
         let analysed = knowledge
             .passages
             .get_or_load(address, || generation.passage(searcher, address))?;
-        if !analysed.passage.text.is_empty() {
+        if !analysed.passage.text.is_empty() && scope.allows(&analysed.passage.slug) {
             candidates.push(Candidate { score, analysed });
         }
     }

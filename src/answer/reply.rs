@@ -149,6 +149,7 @@ pub fn small_talk(
             "Goodbye, and thank you for visiting {}.",
             settings.contact.name
         ),
+        SmallTalk::Person => return fallback(settings, starters, conversation_id),
     };
     let mut small = reply(Kind::Smalltalk, text, conversation_id);
     small.suggestions = starters;

@@ -23,6 +23,9 @@ pub struct Model {
     pub floor_passage: f32,
     /// The same for a concept in the title only.
     pub floor_title: f32,
+    /// The same for the treatment that decided the articles: all their sentences are about
+    /// it, and one that names it is a little more so.
+    pub floor_scoped: f32,
     /// Weight of the question's concepts found at the sentence: what it is about comes first.
     pub near: f32,
     /// Weight of the evidence that the sentence answers what is asked (a count, a duration).
@@ -55,6 +58,7 @@ pub const MODEL: Model = Model {
     floor_heading: 0.5,
     floor_passage: 0.45,
     floor_title: 0.35,
+    floor_scoped: 0.8,
     near: 2.0,
     evidence: 1.2,
     heading_cue: 0.6,
@@ -159,11 +163,23 @@ impl<'a> PassageScore<'a> {
         );
         let around = &mut scratch.around;
         around.clear();
+        // A treatment that decided the articles holds for every sentence of them.
         around.extend(
             query
                 .concepts
                 .iter()
-                .map(|forms| [heading, title, whole].map(|set| presence(forms, set))),
+                .zip(&analysis.concepts)
+                .map(|(forms, c)| {
+                    if c.scoped {
+                        [1.0; 3]
+                    } else {
+                        [
+                            presence(forms, heading, true),
+                            presence(forms, title, true),
+                            presence(forms, whole, false),
+                        ]
+                    }
+                }),
         );
         // A sentence's stems are some of the passage's, so a sentence never holds a concept
         // more than the whole passage does: these are the same for all of its sentences.
@@ -172,7 +188,7 @@ impl<'a> PassageScore<'a> {
             let in_passage = heading.max(*whole);
             let somewhere = in_passage.max(m.title_presence * title);
             anywhere += concept.weight * somewhere;
-            if !concept.cue {
+            if concept.is_topic() {
                 topic += concept.weight * somewhere;
                 local += concept.weight * in_passage;
             }
@@ -182,10 +198,15 @@ impl<'a> PassageScore<'a> {
         }
         let floors = &mut scratch.floors;
         floors.clear();
-        floors.extend(around.iter().map(|[heading, title, whole]| {
-            (m.floor_heading * heading)
-                .max(m.floor_passage * whole)
-                .max(m.floor_title * title)
+        floors.extend(around.iter().zip(&analysis.concepts).map(|(presence, c)| {
+            let [heading, title, whole] = presence;
+            if c.scoped {
+                m.floor_scoped
+            } else {
+                (m.floor_heading * heading)
+                    .max(m.floor_passage * whole)
+                    .max(m.floor_title * title)
+            }
         }));
         Some(PassageScore {
             analysis,
@@ -218,7 +239,7 @@ impl<'a> PassageScore<'a> {
             let here = if here_set & any == 0 {
                 0.0
             } else {
-                presence(forms, here_set)
+                presence(forms, here_set, false)
             };
             near += concept.weight * here.max(*floor);
         }
@@ -278,6 +299,9 @@ struct FormMask {
     /// How much a full match counts: the visitor's words 1, an alternative less, a broader
     /// word least.
     credit: f32,
+    /// A broader word ("body" for "thighs"): it says what a section is about in its heading
+    /// or title, but in running text it is too loose ("medical" for "accutane").
+    broad: bool,
 }
 
 impl QueryStems {
@@ -289,7 +313,7 @@ impl QueryStems {
             .collect();
         let subjects = concepts
             .iter()
-            .filter(|c| !c.cue)
+            .filter(|c| c.is_topic())
             .filter_map(|c| c.forms[0].stems.first())
             .filter_map(|stem| interner.id(stem))
             .collect();
@@ -359,6 +383,7 @@ fn form_masks(concept: &Concept, interner: &Interner, ids: &mut Vec<u32>) -> Vec
                 mask,
                 len: form.stems.len() as u32,
                 credit,
+                broad: form.broad,
             });
         }
     }
@@ -377,10 +402,11 @@ fn evidence(intents: &[Intent], sentence: &Sentence) -> f32 {
 }
 
 /// 1 when the visitor's own words are in the set, a little less for an alternative; part of a
-/// phrase counts for part.
-fn presence(forms: &[FormMask], found: u128) -> f32 {
+/// phrase counts for part. Broader words count only in a `label` (a heading or title).
+fn presence(forms: &[FormMask], found: u128, label: bool) -> f32 {
     forms
         .iter()
+        .filter(|f| label || !f.broad)
         .map(|f| {
             let hits = (f.mask & found).count_ones();
             let share = match hits {

@@ -1,5 +1,7 @@
 //! Greetings, thanks and goodbyes with nothing else asked: answered politely, not searched.
 
+use super::intent;
+use crate::text;
 use crate::vocabulary::Vocabulary;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -7,22 +9,50 @@ pub enum SmallTalk {
     Greeting,
     Thanks,
     Goodbye,
+    /// Asks for a person: answered with how to reach the clinic.
+    Person,
 }
 
-/// A greeting, thanks or goodbye with nothing else asked.
+/// A greeting, thanks or goodbye with nothing else asked: every other word is the
+/// pleasantries around it ("thanks so much, that's really helpful x", "have a nice day"), and
+/// nothing asks for anything (no intent's cue) or names anything of the clinic's domain.
 pub fn small_talk(vocabulary: &Vocabulary, words: &[String]) -> Option<SmallTalk> {
     if words.is_empty() || words.len() > 8 {
         return None;
     }
     let talk = &vocabulary.small_talk;
     let listed = |list: &[String], word: &String| list.contains(word);
-    let all_known = words.iter().all(|w| {
+    let own = |w: &String| {
         listed(&talk.greetings, w)
             || listed(&talk.thanks, w)
             || listed(&talk.goodbyes, w)
             || listed(&talk.filler, w)
-    });
-    if !all_known {
+    };
+    if asks_for_a_person(vocabulary, words) {
+        return Some(SmallTalk::Person);
+    }
+    // The words around the pleasantry must ask nothing and name nothing of the domain.
+    let others: Vec<String> = words
+        .iter()
+        .filter(|w| !own(w))
+        .flat_map(|w| text::word_stems(w))
+        .collect();
+    if !intent::detect(vocabulary, &others).is_empty()
+        || vocabulary.cues_any(&others)
+        || vocabulary
+            .domain_positions(&others)
+            .iter()
+            .any(Option::is_some)
+    {
+        return None;
+    }
+    let pleasantry = |w: &String| {
+        own(w)
+            || vocabulary.is_stop_word(w)
+            || vocabulary.is_chatter(w)
+            || Vocabulary::is_everyday(w)
+    };
+    if !words.iter().all(pleasantry) {
         return None;
     }
     let any = |list: &[String]| words.iter().any(|w| list.contains(w));
@@ -35,6 +65,16 @@ pub fn small_talk(vocabulary: &Vocabulary, words: &[String]) -> Option<SmallTalk
     } else {
         None
     }
+}
+
+/// Whether the message asks to speak to someone: one of the vocabulary's phrases for it.
+fn asks_for_a_person(vocabulary: &Vocabulary, words: &[String]) -> bool {
+    let text = format!(" {} ", words.join(" "));
+    vocabulary
+        .small_talk
+        .person
+        .iter()
+        .any(|phrase| text.contains(&format!(" {phrase} ")))
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub use stats::Statistics;
 pub trait Frequencies {
     /// Passages whose text holds `stem`.
     fn doc_freq(&self, stem: &str) -> u64;
+    /// Passages whose section heading holds `stem`.
+    fn heading_doc_freq(&self, stem: &str) -> u64;
     fn num_docs(&self) -> u64;
 }
 

@@ -21,7 +21,7 @@ struct FieldStats {
 pub struct Statistics {
     /// Documents in all segments, deleted ones included, as tantivy's own statistics count.
     docs: u64,
-    /// Body first: analysis weighs a question's words by the body's frequencies.
+    /// Body, heading, title: analysis weighs a question's words by the body's frequencies.
     fields: Vec<FieldStats>,
 }
 
@@ -86,6 +86,12 @@ impl Frequencies for Statistics {
 
     fn num_docs(&self) -> u64 {
         self.docs
+    }
+
+    fn heading_doc_freq(&self, stem: &str) -> u64 {
+        self.fields
+            .get(1)
+            .map_or(0, |heading| self.field_doc_freq(heading.field, stem))
     }
 }
 

@@ -15,6 +15,22 @@ use crate::text::{self, FastMap, FastSet};
 
 /// The built-in vocabulary, compiled in.
 pub const BUILT_IN: &str = include_str!("vocabulary.toml");
+/// Everyday English words (SCOWL's common levels; its licence is in the file's header).
+const ENGLISH: &str = include_str!("english.txt");
+
+/// The kinds of thing a clinic's articles are about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Domain {
+    Treatment,
+    Area,
+    Condition,
+    Symptom,
+    Medicine,
+    /// The clinic's business: vouchers, parking, finance.
+    Service,
+    /// Who a treatment or an article is for: men, teenagers, darker skin.
+    Audience,
+}
 
 /// What a visitor asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,6 +40,9 @@ pub enum Intent {
     Logistics,
     Count,
     Duration,
+    SessionLength,
+    Longevity,
+    Onset,
     Pain,
     SideEffects,
     Preparation,
@@ -37,12 +56,15 @@ pub enum Intent {
 }
 
 impl Intent {
-    pub const COUNT: usize = 14;
+    pub const COUNT: usize = 17;
     pub const ALL: [Intent; Intent::COUNT] = [
         Intent::Cost,
         Intent::Logistics,
         Intent::Count,
         Intent::Duration,
+        Intent::SessionLength,
+        Intent::Longevity,
+        Intent::Onset,
         Intent::Pain,
         Intent::SideEffects,
         Intent::Preparation,
@@ -66,6 +88,9 @@ impl Intent {
             Intent::Logistics => "logistics",
             Intent::Count => "count",
             Intent::Duration => "duration",
+            Intent::SessionLength => "session_length",
+            Intent::Longevity => "longevity",
+            Intent::Onset => "onset",
             Intent::Pain => "pain",
             Intent::SideEffects => "side_effects",
             Intent::Preparation => "preparation",
@@ -95,6 +120,27 @@ struct File {
     framing: FramingFile,
     intents: BTreeMap<Spanned<String>, IntentFile>,
     evidence: EvidenceFile,
+    domain: DomainFile,
+    chatter: ChatterFile,
+}
+
+/// The kinds of thing a clinic's articles are about.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct DomainFile {
+    treatments: Words,
+    areas: Words,
+    conditions: Words,
+    symptoms: Words,
+    medicines: Words,
+    services: Words,
+    audiences: Words,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ChatterFile {
+    words: Words,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +150,7 @@ struct SmallTalkFile {
     thanks: Words,
     goodbyes: Words,
     filler: Words,
+    person: Words,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -120,6 +167,7 @@ struct IntentFile {
     cues: Words,
     heading: Words,
     suggestion: Option<Spanned<String>>,
+    refines: Words,
 }
 
 /// Generates the evidence lists, their file form and the merge of one into the other.
@@ -165,6 +213,10 @@ evidence_lists! {
     work,
     duration_phrases,
     aftercare_named,
+    session_time_units,
+    long_time_units,
+    longevity,
+    onset,
     spacing,
     several,
     rough_amounts,
@@ -186,6 +238,8 @@ pub struct SmallTalkWords {
     pub thanks: Vec<String>,
     pub goodbyes: Vec<String>,
     pub filler: Vec<String>,
+    /// Phrases that ask for a person rather than the articles.
+    pub person: Vec<String>,
 }
 
 /// One intent's words.
@@ -197,6 +251,9 @@ pub struct IntentWords {
     pub heading: Vec<String>,
     /// A question to offer about a topic, with `{topic}` where the topic goes.
     pub suggestion: Option<String>,
+    /// Words that make a "how long" question ask this rather than how long recovery takes
+    /// ("take" for a session's length), as stems.
+    pub refines: Vec<String>,
 }
 
 /// The cue phrases, stemmed once, for reading a question in one pass over its stems.
@@ -243,6 +300,13 @@ pub struct Vocabulary {
     pub intents: [IntentWords; Intent::COUNT],
     pub evidence: Evidence,
     pub cues: Cues,
+    /// Every domain term, as written, with its kind.
+    domain_terms: Vec<(Domain, String)>,
+    /// The stems of the one-word domain terms.
+    domain_words: FastMap<String, Domain>,
+    /// The multi-word domain terms, as stems.
+    domain_phrases: Vec<(Domain, Vec<String>)>,
+    chatter: FastSet<String>,
 }
 
 /// A bad entry or file, with the line it stands on.
@@ -252,6 +316,54 @@ pub struct VocabularyError {
     pub line: usize,
     pub message: String,
 }
+
+/// Whether some everyday word is one edit from `word` (ASCII letters only: the list's own).
+fn one_letter_from_everyday(word: &str) -> bool {
+    if !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return false;
+    }
+    let bytes = word.as_bytes();
+    let mut candidate: Vec<u8> = Vec::with_capacity(bytes.len() + 1);
+    let mut known = |make: &dyn Fn(&mut Vec<u8>)| {
+        candidate.clear();
+        make(&mut candidate);
+        std::str::from_utf8(&candidate).is_ok_and(|c| EVERYDAY.contains(c))
+    };
+    let n = bytes.len();
+    (0..n).any(|i| {
+        known(&|c| {
+            c.extend_from_slice(&bytes[..i]);
+            c.extend_from_slice(&bytes[i + 1..]);
+        })
+    }) || (0..n.saturating_sub(1)).any(|i| {
+        known(&|c| {
+            c.extend_from_slice(bytes);
+            c.swap(i, i + 1);
+        })
+    }) || (0..n).any(|i| {
+        (b'a'..=b'z').filter(|l| *l != bytes[i]).any(|l| {
+            known(&|c| {
+                c.extend_from_slice(bytes);
+                c[i] = l;
+            })
+        })
+    }) || (0..=n).any(|i| {
+        (b'a'..=b'z').any(|l| {
+            known(&|c| {
+                c.extend_from_slice(&bytes[..i]);
+                c.push(l);
+                c.extend_from_slice(&bytes[i..]);
+            })
+        })
+    })
+}
+
+static EVERYDAY: LazyLock<FastSet<&'static str>> = LazyLock::new(|| {
+    ENGLISH
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect()
+});
 
 static BUILT: LazyLock<Vocabulary> =
     LazyLock::new(|| Vocabulary::parse(BUILT_IN, None).expect("the built-in vocabulary is valid"));
@@ -285,12 +397,52 @@ impl Vocabulary {
         }
         vocabulary.stops = vocabulary.stop_words.iter().cloned().collect();
         vocabulary.cues = vocabulary.compile_cues();
+        vocabulary.compile_domain();
         Ok(vocabulary)
     }
 
     /// Whether `word` carries no topic in a question.
     pub fn is_stop_word(&self, word: &str) -> bool {
         self.stops.contains(word)
+    }
+
+    /// Whether `word` is chat ("lol", "rn") rather than anything asked about.
+    pub fn is_chatter(&self, word: &str) -> bool {
+        self.chatter.contains(word)
+    }
+
+    /// Whether any of `stems` is a one-word cue: it says what is asked ("sessions", "avoid").
+    pub fn cues_any(&self, stems: &[String]) -> bool {
+        stems.iter().any(|s| self.cues.single.contains(s))
+    }
+
+    /// Whether `word` is an everyday English word.
+    pub fn is_everyday(word: &str) -> bool {
+        EVERYDAY.contains(word)
+    }
+
+    /// Whether `word` is an everyday English word or, long enough for it to tell, one letter
+    /// away from one (missing, extra, changed, or two swapped: "storys", "recieve"). For a
+    /// word spelling correction left as it was.
+    pub fn is_near_everyday(word: &str) -> bool {
+        EVERYDAY.contains(word) || (word.chars().count() >= 5 && one_letter_from_everyday(word))
+    }
+
+    /// What kind of domain term each of `stems` stands for, if any: a one-word term, or a
+    /// word of a multi-word term found whole (which wins).
+    pub fn domain_positions(&self, stems: &[String]) -> Vec<Option<Domain>> {
+        let mut found: Vec<Option<Domain>> = stems
+            .iter()
+            .map(|s| self.domain_words.get(s).copied())
+            .collect();
+        for (kind, phrase) in &self.domain_phrases {
+            for start in 0..stems.len() {
+                if stems[start..].starts_with(phrase) {
+                    found[start..start + phrase.len()].fill(Some(*kind));
+                }
+            }
+        }
+        found
     }
 
     /// One intent's words.
@@ -315,6 +467,8 @@ impl Vocabulary {
             .extend(entries(source, small.goodbyes, Shape::Words)?);
         talk.filler
             .extend(entries(source, small.filler, Shape::Words)?);
+        talk.person
+            .extend(entries(source, small.person, Shape::Words)?);
         self.framing
             .extend(entries(source, file.framing.heading_words, Shape::Words)?);
         if let Some(suggestion) = file.framing.suggestion {
@@ -340,11 +494,44 @@ impl Vocabulary {
             into.cues.extend(entries(source, words.cues, Shape::Words)?);
             into.heading
                 .extend(entries(source, words.heading, Shape::HeadingPart)?);
+            let mut analyzer = text::stemmed_analyzer();
+            for word in entries(source, words.refines, Shape::Words)? {
+                into.refines.extend(text::terms(&mut analyzer, &word));
+            }
             if let Some(suggestion) = words.suggestion {
                 into.suggestion = Some(template(source, suggestion)?);
             }
         }
+        let domain = file.domain;
+        for (kind, list) in [
+            (Domain::Treatment, domain.treatments),
+            (Domain::Area, domain.areas),
+            (Domain::Condition, domain.conditions),
+            (Domain::Symptom, domain.symptoms),
+            (Domain::Medicine, domain.medicines),
+            (Domain::Service, domain.services),
+            (Domain::Audience, domain.audiences),
+        ] {
+            let terms = entries(source, list, Shape::Words)?;
+            self.domain_terms
+                .extend(terms.into_iter().map(|t| (kind, t)));
+        }
+        let chatter = entries(source, file.chatter.words, Shape::Words)?;
+        self.chatter.extend(chatter);
         self.evidence.add(source, file.evidence)
+    }
+
+    fn compile_domain(&mut self) {
+        let mut analyzer = text::stemmed_analyzer();
+        for (kind, term) in &self.domain_terms {
+            match text::terms(&mut analyzer, term).as_slice() {
+                [] => {}
+                [one] => {
+                    self.domain_words.insert(one.clone(), *kind);
+                }
+                many => self.domain_phrases.push((*kind, many.to_vec())),
+            }
+        }
     }
 
     fn compile_cues(&self) -> Cues {
@@ -449,6 +636,27 @@ mod tests {
         }
         assert!(vocabulary.is_stop_word("the") && !vocabulary.is_stop_word("not"));
         assert!(vocabulary.cues.single.contains("session"));
+    }
+
+    #[test]
+    fn everyday_words_and_their_near_misses_are_told_from_domain_terms() {
+        assert!(Vocabulary::is_everyday("wedding") && Vocabulary::is_everyday("tuesday"));
+        assert!(!Vocabulary::is_everyday("microneedling"));
+        // One letter out, in a word long enough to tell.
+        assert!(Vocabulary::is_near_everyday("weddng") && Vocabulary::is_near_everyday("freind"));
+        assert!(!Vocabulary::is_near_everyday("sclerotherapy"));
+        assert!(!Vocabulary::is_near_everyday("xq"));
+        let vocabulary = Vocabulary::built_in();
+        let stems = crate::text::stems("laser hair removal on my thighs");
+        let kinds = vocabulary.domain_positions(&stems);
+        assert_eq!(kinds[0], Some(Domain::Treatment));
+        assert_eq!(
+            kinds[1],
+            Some(Domain::Treatment),
+            "a word of a treatment's phrase"
+        );
+        assert_eq!(kinds.last().copied().flatten(), Some(Domain::Area));
+        assert!(vocabulary.is_chatter("lol") && !vocabulary.is_chatter("laser"));
     }
 
     #[test]
