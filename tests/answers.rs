@@ -545,3 +545,165 @@ async fn heat_and_swelling_reported_after_treatment_is_urgent_but_a_question_abo
     let reply = app.ask("can I have a hot bath after mesotherapy?").await;
     assert_ne!(reply["kind"], "urgent", "{reply}");
 }
+
+// --- Real visitors: messages as people write them, over pages as clinics publish them ----
+
+/// Three articles on one treatment (a guide copied from a page, an aftercare post saved as
+/// HTML with a table, a Markdown post for men), each with page furniture, and one on another
+/// treatment that names fillers in passing.
+const VISITOR_FIXTURES: [&str; 4] = [
+    "tests/fixtures/visitors/anti-wrinkle-injections-guide.txt",
+    "tests/fixtures/visitors/anti-wrinkle-aftercare.html",
+    "tests/fixtures/visitors/anti-wrinkle-injections-for-men.md",
+    "tests/fixtures/visitors/chemical-peels-strengths.md",
+];
+
+/// The slugs of the articles a reply quotes.
+fn slugs(reply: &Value) -> Vec<String> {
+    reply["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["url"].as_str())
+        .map(|u| u.split('#').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn chatter_and_life_story_around_a_question_do_not_block_the_answer() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    check(
+        &app,
+        &[
+            (
+                "how long does botox last lol, had it for my wedding last yr",
+                "answer",
+                &["3-4 months"],
+                None,
+            ),
+            (
+                "do anti wrinkle injections hurt?? im such a baby about needles tbh",
+                "answer",
+                &["pinch"],
+                None,
+            ),
+            (
+                "my sister swears by them but when will i see results from botox",
+                "answer",
+                &["3-5 days"],
+                None,
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_treatment_no_article_is_about_falls_back_even_when_one_mentions_it() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    for message in [
+        "how long do lip fillers last?",
+        "do you do laser hair removal on legs",
+        "thinking about a tummy tuck, is recovery long?",
+    ] {
+        let reply = app.ask(message).await;
+        assert_eq!(reply["kind"], "fallback", "{message}: {reply}");
+    }
+}
+
+#[tokio::test]
+async fn the_treatment_named_decides_which_articles_answer() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    let peel = app.ask("whats the downtime after a medium peel").await;
+    assert!(answer_text(&peel).contains("5-7 days"), "{peel}");
+    assert!(
+        slugs(&peel).iter().all(|s| s.contains("chemical-peels")),
+        "{peel}"
+    );
+    let injections = app
+        .ask("what should i avoid after my anti-wrinkle injections")
+        .await;
+    assert!(
+        slugs(&injections)
+            .iter()
+            .all(|s| s.contains("anti-wrinkle")),
+        "not the peel's aftercare: {injections}"
+    );
+    // A follow-up that names no treatment keeps the conversation's.
+    let reply = app
+        .conversation(&["does botox hurt?", "and what should i avoid afterwards?"])
+        .await;
+    assert!(
+        slugs(&reply).iter().all(|s| s.contains("anti-wrinkle")),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn each_how_long_question_gets_its_own_fact() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    check(
+        &app,
+        &[
+            (
+                "how long does a botox appointment take",
+                "answer",
+                &["15 minutes"],
+                None,
+            ),
+            (
+                "how long will my botox last",
+                "answer",
+                &["3-4 months"],
+                None,
+            ),
+            ("how soon does botox kick in", "answer", &["3-5 days"], None),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_table_row_and_a_line_without_a_full_stop_are_facts_to_quote() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    let reply = app.ask("how many units of botox for forehead lines?").await;
+    assert!(answer_text(&reply).contains("10-15"), "{reply}");
+    let reply = app.ask("how long do anti-wrinkle results last").await;
+    assert!(answer_text(&reply).contains("3-4 months"), "{reply}");
+    // The aftercare page's title, from its own header, without the site's name.
+    let reply = app
+        .ask("is swelling normal after anti-wrinkle injections")
+        .await;
+    let titles: Vec<&str> = reply["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["title"].as_str())
+        .collect();
+    assert!(
+        titles.contains(&"Aftercare for Anti-Wrinkle Injections"),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn the_article_for_men_answers_men_and_the_guide_everyone_else() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    let men = app
+        .ask("how many units of botox do men need for frown lines")
+        .await;
+    assert!(answer_text(&men).contains("30 units"), "{men}");
+    let everyone = app.ask("how many units for frown lines").await;
+    assert!(answer_text(&everyone).contains("20"), "{everyone}");
+    assert!(!answer_text(&everyone).contains("30 units"), "{everyone}");
+}
+
+#[tokio::test]
+async fn pleasantries_and_requests_for_a_person_are_not_searched() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    let thanks = app.ask("thanks so much, that's really helpful x").await;
+    assert_eq!(thanks["kind"], "smalltalk", "{thanks}");
+    let person = app.ask("can i speak to a real person please").await;
+    assert_eq!(person["kind"], "fallback", "{person}");
+    assert!(answer_text(&person).contains("call"), "{person}");
+}

@@ -3,11 +3,12 @@
 
 use crate::app::{SHIPPED, answer_text, corpus_of, spawn_app, spawn_with};
 
-/// A way of asking for a count that the built-in vocabulary does not know.
-const QUESTION: &str = "how many goes would I need for hair loss?";
+/// A question signed off with a word of the clinic's visitors' own chat, which neither the
+/// built-in vocabulary nor English knows.
+const QUESTION: &str = "how many sessions would I need for hair loss? xoxo";
 
 #[tokio::test]
-async fn a_clinics_own_way_of_asking_is_read_once_it_is_in_its_vocabulary() {
+async fn a_chat_word_of_the_clinics_visitors_is_read_past_once_it_is_in_its_vocabulary() {
     let plain = spawn_app(&[SHIPPED]).await;
     let before = plain.ask(QUESTION).await;
     assert!(!answer_text(&before).contains("6-8"), "{before}");
@@ -15,7 +16,7 @@ async fn a_clinics_own_way_of_asking_is_read_once_it_is_in_its_vocabulary() {
     let app = spawn_with(&[SHIPPED], |config| {
         std::fs::write(
             config.corpus.join("vocabulary.toml"),
-            "[intents.count]\ncues = [\"how many goes\"]\n",
+            "[chatter]\nwords = [\"xoxo\"]\n",
         )
         .unwrap();
     })
