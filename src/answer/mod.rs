@@ -301,7 +301,7 @@ fn retrieve(
     let hits = match scope {
         // The treatment's words in the titles find every passage of its articles, also those
         // that never repeat its name.
-        Scope::Articles { title, .. } => {
+        Scope::Articles { title, .. } if scope.is_narrow() => {
             let titles: Vec<[Form; 1]> = title.iter().map(|s| [title_word(s)]).collect();
             let named = analysis
                 .concepts
@@ -322,7 +322,8 @@ fn retrieve(
         let analysed = knowledge
             .passages
             .get_or_load(address, || generation.passage(searcher, address))?;
-        if !analysed.passage.text.is_empty() && scope.allows(&analysed.passage.slug) {
+        let ordinal = knowledge.titles.ordinal(&analysed.passage.slug);
+        if !analysed.passage.text.is_empty() && scope.allows(ordinal) {
             candidates.push(Candidate { score, analysed });
         }
     }

@@ -4,28 +4,68 @@
 //! passing ("unlike fillers, …") is not a treatment the clinic writes about. A message that
 //! names no treatment keeps the one the conversation named before.
 
+use std::sync::Arc;
+
 use super::analysis::{Analysis, Concept, Form};
 use crate::index::ArticleSummary;
-use crate::text::{self, FastSet};
+use crate::text::{self, FastMap};
 use crate::vocabulary::{Domain, Vocabulary};
 
-/// Each article's title, as stems, and whether it names who it is for ("… for Men").
+/// The articles' titles, indexed by stem, and whom each says it is for ("… for Men").
 pub struct Titles {
-    articles: Vec<(String, FastSet<String>, Vec<String>)>,
+    /// Title stem -> the articles whose titles hold it, by ordinal, ascending.
+    by_stem: FastMap<String, Vec<u32>>,
+    /// Slug -> ordinal.
+    ordinals: FastMap<String, u32>,
+    /// By ordinal: the audience stems its title names.
+    audiences: Vec<Vec<String>>,
 }
 
 impl Titles {
     pub fn new(articles: &[ArticleSummary], vocabulary: &Vocabulary) -> Titles {
-        Titles {
-            articles: articles
-                .iter()
-                .map(|a| {
-                    let stems = text::stems(&a.title);
-                    let audience = audiences(vocabulary, &stems);
-                    (a.slug.clone(), stems.into_iter().collect(), audience)
-                })
-                .collect(),
+        let mut titles = Titles {
+            by_stem: FastMap::default(),
+            ordinals: FastMap::default(),
+            audiences: Vec::with_capacity(articles.len()),
+        };
+        for (ordinal, article) in articles.iter().enumerate() {
+            let ordinal = ordinal as u32;
+            let stems = text::stems(&article.title);
+            titles.audiences.push(audiences(vocabulary, &stems));
+            titles.ordinals.insert(article.slug.clone(), ordinal);
+            for stem in stems {
+                let list = titles.by_stem.entry(stem).or_default();
+                if list.last() != Some(&ordinal) {
+                    list.push(ordinal);
+                }
+            }
         }
+        titles
+    }
+
+    /// The articles whose titles hold every one of `stems`.
+    fn holding(&self, stems: &[String]) -> Vec<u32> {
+        let mut lists: Vec<&Vec<u32>> = Vec::with_capacity(stems.len());
+        for stem in stems {
+            match self.by_stem.get(stem) {
+                Some(list) => lists.push(list),
+                None => return Vec::new(),
+            }
+        }
+        lists.sort_by_key(|l| l.len());
+        let Some((shortest, rest)) = lists.split_first() else {
+            return Vec::new();
+        };
+        shortest
+            .iter()
+            .copied()
+            .filter(|o| rest.iter().all(|l| l.binary_search(o).is_ok()))
+            .collect()
+    }
+
+    /// The ordinal of the article with this slug.
+    pub fn ordinal(&self, slug: &str) -> Option<u32> {
+        self.ordinals.get(slug).copied()
     }
 }
 
@@ -40,15 +80,18 @@ fn audiences(vocabulary: &Vocabulary, stems: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// At most this many articles, a scope's title words are searched too.
+const NARROW: usize = 16;
+
 /// Where a message may be answered from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// It names no treatment: any article.
     Any,
-    /// These articles, by slug: they are about the treatment named, as `title` (stems of
-    /// their titles) says, which the search looks for so that every passage of them is found.
+    /// These articles, by ordinal (ascending): they are about the treatment named, as
+    /// `title` (stems of their titles) says.
     Articles {
-        slugs: Vec<String>,
+        articles: Arc<[u32]>,
         title: Vec<String>,
     },
     /// It names a treatment no article is about.
@@ -56,13 +99,21 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// Whether an article of this slug may answer.
-    pub fn allows(&self, slug: &str) -> bool {
+    /// Whether an article of this ordinal may answer.
+    pub fn allows(&self, ordinal: Option<u32>) -> bool {
         match self {
             Scope::Any => true,
-            Scope::Articles { slugs, .. } => slugs.iter().any(|s| s == slug),
+            Scope::Articles { articles, .. } => {
+                ordinal.is_some_and(|o| articles.binary_search(&o).is_ok())
+            }
             Scope::Uncovered => false,
         }
+    }
+
+    /// Few enough articles that searching their title words finds every passage of them
+    /// cheaply.
+    pub fn is_narrow(&self) -> bool {
+        matches!(self, Scope::Articles { articles, .. } if articles.len() <= NARROW)
     }
 }
 
@@ -75,7 +126,7 @@ pub fn scope(
     earlier: Option<&Scope>,
 ) -> Scope {
     let mut named = false;
-    let mut picked: Vec<String> = Vec::new();
+    let mut picked: Vec<u32> = Vec::new();
     let mut title_words: Vec<String> = Vec::new();
     for span in treatment_spans(vocabulary, &analysis.stems) {
         named = true;
@@ -98,17 +149,16 @@ pub fn scope(
             );
         }
         let mut decided = false;
-        for (slug, title, _) in &titles.articles {
-            let about = ways.iter().find(|w| w.iter().all(|s| title.contains(s)));
-            if let Some(way) = about {
-                decided = true;
-                if !picked.contains(slug) {
-                    picked.push(slug.clone());
-                }
-                for stem in way {
-                    if !title_words.contains(stem) {
-                        title_words.push(stem.clone());
-                    }
+        for way in &ways {
+            let holding = titles.holding(way);
+            if holding.is_empty() {
+                continue;
+            }
+            decided = true;
+            picked.extend(holding);
+            for stem in way {
+                if !title_words.contains(stem) {
+                    title_words.push(stem.clone());
                 }
             }
         }
@@ -120,20 +170,21 @@ pub fn scope(
     }
     // Of several articles on the treatment, one written for someone the visitor did not name
     // ("… for Men") gives way to the general ones.
+    picked.sort_unstable();
+    picked.dedup();
     let asked = audiences(vocabulary, &analysis.stems);
-    let for_others = |slug: &String| {
-        titles.articles.iter().any(|(s, _, audience)| {
-            s == slug && !audience.is_empty() && !audience.iter().any(|a| asked.contains(a))
-        })
+    let for_others = |ordinal: &u32| {
+        let audience = &titles.audiences[*ordinal as usize];
+        !audience.is_empty() && !audience.iter().any(|a| asked.contains(a))
     };
-    if picked.iter().any(|s| !for_others(s)) {
-        picked.retain(|s| !for_others(s));
+    if picked.iter().any(|o| !for_others(o)) {
+        picked.retain(|o| !for_others(o));
     }
     match (named, picked.is_empty()) {
         (false, _) => earlier.cloned().unwrap_or(Scope::Any),
         (true, true) => Scope::Uncovered,
         (true, false) => Scope::Articles {
-            slugs: picked,
+            articles: picked.into(),
             title: title_words,
         },
     }
