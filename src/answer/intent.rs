@@ -124,7 +124,10 @@ pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: 
                     .contact_phrases
                     .iter()
                     .any(|p| lower.contains(p.as_str()))
-                || ev.clock.iter().any(|c| lower.contains(&format!(" {c} "))),
+                || ev
+                    .clock
+                    .iter()
+                    .any(|c| words.contains(&c.as_str()) && lower.contains(c.as_str())),
             false,
         ),
         Intent::Count => {

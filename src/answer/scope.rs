@@ -180,6 +180,10 @@ pub fn scope(
     if picked.iter().any(|o| !for_others(o)) {
         picked.retain(|o| !for_others(o));
     }
+    // Every article is about it (a one-treatment clinic): nothing to keep apart.
+    if named && picked.len() == titles.audiences.len() {
+        return Scope::Any;
+    }
     match (named, picked.is_empty()) {
         (false, _) => earlier.cloned().unwrap_or(Scope::Any),
         (true, true) => Scope::Uncovered,

@@ -31,6 +31,12 @@ pub fn small_talk(vocabulary: &Vocabulary, words: &[String]) -> Option<SmallTalk
     if asks_for_a_person(vocabulary, words) {
         return Some(SmallTalk::Person);
     }
+    let greets = words.iter().any(|w| {
+        listed(&talk.greetings, w) || listed(&talk.thanks, w) || listed(&talk.goodbyes, w)
+    });
+    if !greets {
+        return None;
+    }
     // The words around the pleasantry must ask nothing and name nothing of the domain.
     let others: Vec<String> = words
         .iter()
@@ -69,12 +75,12 @@ pub fn small_talk(vocabulary: &Vocabulary, words: &[String]) -> Option<SmallTalk
 
 /// Whether the message asks to speak to someone: one of the vocabulary's phrases for it.
 fn asks_for_a_person(vocabulary: &Vocabulary, words: &[String]) -> bool {
-    let text = format!(" {} ", words.join(" "));
-    vocabulary
-        .small_talk
-        .person
-        .iter()
-        .any(|phrase| text.contains(&format!(" {phrase} ")))
+    vocabulary.small_talk.person.iter().any(|phrase| {
+        let phrase: Vec<&str> = phrase.split(' ').collect();
+        words
+            .windows(phrase.len())
+            .any(|window| window.iter().zip(&phrase).all(|(w, p)| w == p))
+    })
 }
 
 #[cfg(test)]

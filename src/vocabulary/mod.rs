@@ -304,8 +304,8 @@ pub struct Vocabulary {
     domain_terms: Vec<(Domain, String)>,
     /// The stems of the one-word domain terms.
     domain_words: FastMap<String, Domain>,
-    /// The multi-word domain terms, as stems.
-    domain_phrases: Vec<(Domain, Vec<String>)>,
+    /// The multi-word domain terms, as stems, by their first stem.
+    domain_phrases: FastMap<String, Vec<(Domain, Vec<String>)>>,
     chatter: FastSet<String>,
 }
 
@@ -435,8 +435,11 @@ impl Vocabulary {
             .iter()
             .map(|s| self.domain_words.get(s).copied())
             .collect();
-        for (kind, phrase) in &self.domain_phrases {
-            for start in 0..stems.len() {
+        for (start, stem) in stems.iter().enumerate() {
+            let Some(phrases) = self.domain_phrases.get(stem) else {
+                continue;
+            };
+            for (kind, phrase) in phrases {
                 if stems[start..].starts_with(phrase) {
                     found[start..start + phrase.len()].fill(Some(*kind));
                 }
@@ -529,7 +532,11 @@ impl Vocabulary {
                 [one] => {
                     self.domain_words.insert(one.clone(), *kind);
                 }
-                many => self.domain_phrases.push((*kind, many.to_vec())),
+                many => self
+                    .domain_phrases
+                    .entry(many[0].clone())
+                    .or_default()
+                    .push((*kind, many.to_vec())),
             }
         }
     }
