@@ -706,4 +706,8 @@ async fn pleasantries_and_requests_for_a_person_are_not_searched() {
     let person = app.ask("can i speak to a real person please").await;
     assert_eq!(person["kind"], "fallback", "{person}");
     assert!(answer_text(&person).contains("call"), "{person}");
+    let longer = app
+        .ask("id rather talk to someone about my options than a bot if thats ok")
+        .await;
+    assert_eq!(longer["kind"], "fallback", "{longer}");
 }

@@ -4,6 +4,11 @@ use super::intent;
 use crate::text;
 use crate::vocabulary::Vocabulary;
 
+/// Small talk is short: a longer message asks something.
+const MAX_WORDS: usize = 8;
+/// A request for a person may come with a few words of why.
+const MAX_PERSON_WORDS: usize = 16;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallTalk {
     Greeting,
@@ -17,7 +22,7 @@ pub enum SmallTalk {
 /// pleasantries around it ("thanks so much, that's really helpful x", "have a nice day"), and
 /// nothing asks for anything (no intent's cue) or names anything of the clinic's domain.
 pub fn small_talk(vocabulary: &Vocabulary, words: &[String]) -> Option<SmallTalk> {
-    if words.is_empty() || words.len() > 8 {
+    if words.is_empty() || words.len() > MAX_PERSON_WORDS {
         return None;
     }
     let talk = &vocabulary.small_talk;
@@ -30,6 +35,9 @@ pub fn small_talk(vocabulary: &Vocabulary, words: &[String]) -> Option<SmallTalk
     };
     if asks_for_a_person(vocabulary, words) {
         return Some(SmallTalk::Person);
+    }
+    if words.len() > MAX_WORDS {
+        return None;
     }
     let greets = words.iter().any(|w| {
         listed(&talk.greetings, w) || listed(&talk.thanks, w) || listed(&talk.goodbyes, w)
