@@ -97,7 +97,8 @@ impl Analyzer<'_> {
             }
         }
         let intents = intent::detect(self.vocabulary, &stems);
-        let concepts = self.concepts(&corrected, &stems, &word_of_stem);
+        let mut concepts = self.concepts(&corrected, &stems, &word_of_stem);
+        self.weigh_areas(&mut concepts, &intents);
         let continues = matches!(
             corrected.first().map(String::as_str),
             Some("and" | "also" | "what" | "how")
@@ -255,6 +256,33 @@ impl Analyzer<'_> {
         concepts
     }
 
+    /// A body area said beside what is wrong or wanted there ("bruises on my face") says
+    /// where, not what: it weighs less, so a sentence about the bruising is not beaten by one
+    /// about faces. Beside only a treatment ("fat freezing for my tummy"), or when areas are
+    /// what is asked, it keeps its weight.
+    fn weigh_areas(&self, concepts: &mut [Concept], intents: &[Intent]) {
+        if intents.contains(&Intent::Areas) {
+            return;
+        }
+        let kinds: Vec<Vec<Option<Domain>>> = concepts
+            .iter()
+            .map(|c| self.vocabulary.domain_positions(&c.forms[0].stems))
+            .collect();
+        let only =
+            |k: &Vec<Option<Domain>>, d: Domain| !k.is_empty() && k.iter().all(|x| *x == Some(d));
+        let what = concepts.iter().zip(&kinds).any(|(c, k)| {
+            c.is_topic() && !only(k, Domain::Area) && !k.contains(&Some(Domain::Treatment))
+        });
+        if !what {
+            return;
+        }
+        for (concept, k) in concepts.iter_mut().zip(&kinds) {
+            if concept.is_topic() && only(k, Domain::Area) {
+                concept.weight *= AREA_SHARE;
+            }
+        }
+    }
+
     /// Whether a word is only the visitor's context ("since my 2nd baby", "rn", "lol"), read
     /// past rather than asked about: no article uses it, it names nothing of the clinic's
     /// domain, and it is an everyday word, chat, or a number. A domain word no article uses
@@ -306,6 +334,9 @@ impl Analyzer<'_> {
         idf(best).max(0.2)
     }
 }
+
+/// What a body area said beside another topic weighs, of its usual weight.
+const AREA_SHARE: f32 = 0.5;
 
 /// Domain words the articles must cover to answer: all but who it is for (an article that
 /// never speaks of men still answers a man's question).
@@ -386,6 +417,18 @@ mod tests {
         // No article speaks of tattoos, and a tattoo is a thing the articles would have to cover.
         let analysis = analyze("how many sessions for a tattoo");
         assert!(analysis.topics().any(|c| c.label == "tattoo"));
+    }
+
+    #[test]
+    fn an_area_beside_what_is_wrong_there_weighs_less_than_the_area_alone() {
+        let weight = |question: &str| {
+            let analysis = analyze(question);
+            let thighs = analysis.concepts.iter().find(|c| c.label == "thighs");
+            thighs.map(|c| c.weight).unwrap_or_default()
+        };
+        let beside = weight("bruises on my thighs");
+        let alone = weight("sessions for my thighs");
+        assert!(beside > 0.0 && beside < alone, "{beside} against {alone}");
     }
 
     #[test]
