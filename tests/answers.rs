@@ -588,6 +588,12 @@ async fn chatter_and_life_story_around_a_question_do_not_block_the_answer() {
                 None,
             ),
             (
+                "how long does botox last? had my last one 4 months ago",
+                "answer",
+                &["3-4 months"],
+                None,
+            ),
+            (
                 "my sister swears by them but when will i see results from botox",
                 "answer",
                 &["3-5 days"],

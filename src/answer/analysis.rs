@@ -242,10 +242,13 @@ impl Analyzer<'_> {
                 }];
                 let asks = self.vocabulary.cues.single.contains(&stems[i]);
                 // An everyday word a section is named by ("medium peels") says which section.
+                // So is a number ("4 month old", "20 weeks"): a detail, not the topic.
+                let number = word.chars().any(|c| c.is_ascii_digit());
                 let context = !asks
                     && !domain[i].is_some_and(asked_about)
-                    && (self.vocabulary.is_chatter(word) || Vocabulary::is_everyday(word))
-                    && self.frequencies.heading_doc_freq(&stems[i]) == 0;
+                    && (number
+                        || (self.vocabulary.is_chatter(word) || Vocabulary::is_everyday(word))
+                            && self.frequencies.heading_doc_freq(&stems[i]) == 0);
                 self.push(&mut concepts, word.clone(), forms, asks);
                 if let Some(last) = concepts.last_mut().filter(|c| c.label == *word) {
                     last.context = context;
