@@ -48,6 +48,9 @@ pub struct Concept {
     pub context: bool,
     /// The treatment that decided which articles answer: every sentence of those is about it.
     pub scoped: bool,
+    /// An everyday word that some section heading is named by ("medium peels"): a topic
+    /// where the articles that answer have such a heading, the visitor's context elsewhere.
+    pub named_by_heading: bool,
 }
 
 impl Concept {
@@ -244,14 +247,16 @@ impl Analyzer<'_> {
                 // An everyday word a section is named by ("medium peels") says which section.
                 // So is a number ("4 month old", "20 weeks"): a detail, not the topic.
                 let number = word.chars().any(|c| c.is_ascii_digit());
-                let context = !asks
+                let everyday = !asks
                     && !domain[i].is_some_and(asked_about)
-                    && (number
-                        || (self.vocabulary.is_chatter(word) || Vocabulary::is_everyday(word))
-                            && self.frequencies.heading_doc_freq(&stems[i]) == 0);
+                    && (self.vocabulary.is_chatter(word) || Vocabulary::is_everyday(word));
+                let headed = self.frequencies.heading_doc_freq(&stems[i]) > 0;
+                let context =
+                    !asks && !domain[i].is_some_and(asked_about) && number || everyday && !headed;
                 self.push(&mut concepts, word.clone(), forms, asks);
                 if let Some(last) = concepts.last_mut().filter(|c| c.label == *word) {
                     last.context = context;
+                    last.named_by_heading = everyday && headed && !number;
                 }
             }
             i += 1;
@@ -325,6 +330,7 @@ impl Analyzer<'_> {
             cue,
             context: false,
             scoped: false,
+            named_by_heading: false,
         });
     }
 

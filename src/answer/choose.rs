@@ -275,6 +275,7 @@ mod tests {
             cue,
             context: false,
             scoped: false,
+            named_by_heading: false,
         }
     }
 

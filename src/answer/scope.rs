@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::analysis::{Analysis, Concept, Form};
 use crate::index::ArticleSummary;
-use crate::text::{self, FastMap};
+use crate::text::{self, FastMap, FastSet};
 use crate::vocabulary::{Domain, Vocabulary};
 
 /// The articles' titles, indexed by stem, and whom each says it is for ("… for Men").
@@ -19,6 +19,8 @@ pub struct Titles {
     ordinals: FastMap<String, u32>,
     /// By ordinal: the audience stems its title names.
     audiences: Vec<Vec<String>>,
+    /// By ordinal: the stems of its section headings.
+    headings: Vec<FastSet<String>>,
 }
 
 impl Titles {
@@ -27,11 +29,18 @@ impl Titles {
             by_stem: FastMap::default(),
             ordinals: FastMap::default(),
             audiences: Vec::with_capacity(articles.len()),
+            headings: Vec::with_capacity(articles.len()),
         };
         for (ordinal, article) in articles.iter().enumerate() {
             let ordinal = ordinal as u32;
             let stems = text::stems(&article.title);
             titles.audiences.push(audiences(vocabulary, &stems));
+            let headings = article
+                .headings
+                .iter()
+                .flat_map(|h| text::stems(h))
+                .collect();
+            titles.headings.push(headings);
             titles.ordinals.insert(article.slug.clone(), ordinal);
             for stem in stems {
                 let list = titles.by_stem.entry(stem).or_default();
@@ -179,6 +188,18 @@ pub fn scope(
     };
     if picked.iter().any(|o| !for_others(o)) {
         picked.retain(|o| !for_others(o));
+    }
+    // An everyday word a heading is named by counts only where the answering articles have
+    // such a heading: "holiday" names a section of another treatment's article.
+    if !picked.is_empty() {
+        for concept in analysis.concepts.iter_mut().filter(|c| c.named_by_heading) {
+            let stem = &concept.forms[0].stems;
+            let headed = picked.iter().any(|o| {
+                let headings = &titles.headings[*o as usize];
+                stem.iter().all(|s| headings.contains(s))
+            });
+            concept.context |= !headed;
+        }
     }
     // Every article is about it (a one-treatment clinic): nothing to keep apart.
     if named && picked.len() == titles.audiences.len() {
