@@ -38,6 +38,8 @@ pub struct Model {
     pub defines: f32,
     /// Penalty for a sentence that ends with ':' or '?': a lead-in or a heading, not a fact.
     pub lead_in: f32,
+    /// Bonus for a paragraph's first sentence: where a paragraph states its point.
+    pub lead: f32,
     /// Penalty for a sentence shorter than `short_words`: too little to answer alone.
     pub short: f32,
     pub short_words: usize,
@@ -65,6 +67,7 @@ pub const MODEL: Model = Model {
     retrieval: 0.3,
     defines: 0.5,
     lead_in: 0.6,
+    lead: 0.15,
     short: 0.3,
     short_words: 5,
     later_intent: 0.5,
@@ -258,6 +261,9 @@ impl<'a> PassageScore<'a> {
         }
         if sentence.words < m.short_words {
             penalty += m.short;
+        }
+        if i == 0 {
+            penalty -= m.lead;
         }
         let total = self.weights.total;
         let score = m.near * near / total
