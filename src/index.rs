@@ -344,6 +344,11 @@ impl Generation {
         self.documents_read.load(Ordering::Relaxed)
     }
 
+    /// An article's place in the manifest's list of articles.
+    pub fn article_ordinal(&self, slug: &str) -> Option<usize> {
+        self.by_slug.get(slug).copied()
+    }
+
     pub fn summary(&self, slug: &str) -> Option<&ArticleSummary> {
         let at = *self.by_slug.get(slug)?;
         self.manifest.articles.get(at)

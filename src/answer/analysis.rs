@@ -64,6 +64,8 @@ impl Concept {
 pub struct Analysis {
     pub words: Vec<String>,
     pub stems: Vec<String>,
+    /// What kind of domain term each stem stands for, if any (by [`Analysis::stems`]).
+    pub domain: Vec<Option<Domain>>,
     pub intents: Vec<Intent>,
     pub concepts: Vec<Concept>,
     /// Opens like a follow-up: "and for hair loss?", "what about cellulite?".
@@ -100,7 +102,8 @@ impl Analyzer<'_> {
             }
         }
         let intents = intent::detect(self.vocabulary, &stems);
-        let mut concepts = self.concepts(&corrected, &stems, &word_of_stem);
+        let domain = self.vocabulary.domain_positions(&stems);
+        let mut concepts = self.concepts(&corrected, &stems, &word_of_stem, &domain);
         self.weigh_areas(&mut concepts, &intents);
         let continues = matches!(
             corrected.first().map(String::as_str),
@@ -110,6 +113,7 @@ impl Analyzer<'_> {
         Analysis {
             words: corrected,
             stems,
+            domain,
             intents,
             concepts,
             continues,
@@ -156,14 +160,19 @@ impl Analyzer<'_> {
         })
     }
 
-    fn concepts(&self, words: &[String], stems: &[String], word_of_stem: &[usize]) -> Vec<Concept> {
+    fn concepts(
+        &self,
+        words: &[String],
+        stems: &[String],
+        word_of_stem: &[usize],
+        domain: &[Option<Domain>],
+    ) -> Vec<Concept> {
         let matches = self.lexicon.matches(stems);
         let cue_spans = intent::cue_spans(self.vocabulary, stems);
         let in_cue_phrase = |i: usize| {
             cue_spans.iter().any(|span| span.contains(&i))
                 && !self.vocabulary.cues.single.contains(&stems[i])
         };
-        let domain = self.vocabulary.domain_positions(stems);
         let mut concepts: Vec<Concept> = Vec::new();
         let mut i = 0;
         while i < stems.len() {

@@ -137,12 +137,7 @@ impl Answerer {
             analysis
         });
         let earlier = previous.as_ref().map(|p| &p.scope);
-        let scope = scope::scope(
-            &mut analysis,
-            &knowledge.vocabulary,
-            &knowledge.titles,
-            earlier,
-        );
+        let scope = scope::scope(&mut analysis, &knowledge.titles, earlier);
         if scope == Scope::Uncovered {
             return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id);
         }
@@ -322,7 +317,9 @@ fn retrieve(
         let analysed = knowledge
             .passages
             .get_or_load(address, || generation.passage(searcher, address))?;
-        let ordinal = knowledge.titles.ordinal(&analysed.passage.slug);
+        let ordinal = generation
+            .article_ordinal(&analysed.passage.slug)
+            .map(|o| o as u32);
         if !analysed.passage.text.is_empty() && scope.allows(ordinal) {
             candidates.push(Candidate { score, analysed });
         }

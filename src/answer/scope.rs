@@ -13,10 +13,9 @@ use crate::vocabulary::{Domain, Vocabulary};
 
 /// The articles' titles, indexed by stem, and whom each says it is for ("… for Men").
 pub struct Titles {
-    /// Title stem -> the articles whose titles hold it, by ordinal, ascending.
+    /// Title stem -> the articles whose titles hold it, by their place in the manifest
+    /// (the generation's article ordinal), ascending.
     by_stem: FastMap<String, Vec<u32>>,
-    /// Slug -> ordinal.
-    ordinals: FastMap<String, u32>,
     /// By ordinal: the audience stems its title names.
     audiences: Vec<Vec<String>>,
     /// By ordinal: the stems of its section headings.
@@ -27,7 +26,6 @@ impl Titles {
     pub fn new(articles: &[ArticleSummary], vocabulary: &Vocabulary) -> Titles {
         let mut titles = Titles {
             by_stem: FastMap::default(),
-            ordinals: FastMap::default(),
             audiences: Vec::with_capacity(articles.len()),
             headings: Vec::with_capacity(articles.len()),
         };
@@ -41,7 +39,6 @@ impl Titles {
                 .flat_map(|h| text::stems(h))
                 .collect();
             titles.headings.push(headings);
-            titles.ordinals.insert(article.slug.clone(), ordinal);
             for stem in stems {
                 let list = titles.by_stem.entry(stem).or_default();
                 if list.last() != Some(&ordinal) {
@@ -71,17 +68,16 @@ impl Titles {
             .filter(|o| rest.iter().all(|l| l.binary_search(o).is_ok()))
             .collect()
     }
-
-    /// The ordinal of the article with this slug.
-    pub fn ordinal(&self, slug: &str) -> Option<u32> {
-        self.ordinals.get(slug).copied()
-    }
 }
 
 /// The stems of `stems` that say who something is for.
 fn audiences(vocabulary: &Vocabulary, stems: &[String]) -> Vec<String> {
-    vocabulary
-        .domain_positions(stems)
+    audiences_in(stems, &vocabulary.domain_positions(stems))
+}
+
+/// The stems that say who something is for, of `stems` whose domain kinds are `kinds`.
+fn audiences_in(stems: &[String], kinds: &[Option<Domain>]) -> Vec<String> {
+    kinds
         .iter()
         .zip(stems)
         .filter(|(d, _)| **d == Some(Domain::Audience))
@@ -128,16 +124,11 @@ impl Scope {
 
 /// The scope of a message from the treatments it names; `earlier`, the conversation's scope,
 /// when it names none. The concepts that decided it are marked `scoped`.
-pub fn scope(
-    analysis: &mut Analysis,
-    vocabulary: &Vocabulary,
-    titles: &Titles,
-    earlier: Option<&Scope>,
-) -> Scope {
+pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) -> Scope {
     let mut named = false;
     let mut picked: Vec<u32> = Vec::new();
     let mut title_words: Vec<String> = Vec::new();
-    for span in treatment_spans(vocabulary, &analysis.stems) {
+    for span in treatment_spans(&analysis.domain) {
         named = true;
         let said = &analysis.stems[span];
         // The visitor's words, and the synonyms of the concepts said within them; not a
@@ -181,7 +172,7 @@ pub fn scope(
     // ("… for Men") gives way to the general ones.
     picked.sort_unstable();
     picked.dedup();
-    let asked = audiences(vocabulary, &analysis.stems);
+    let asked = audiences_in(&analysis.stems, &analysis.domain);
     let for_others = |ordinal: &u32| {
         let audience = &titles.audiences[*ordinal as usize];
         !audience.is_empty() && !audience.iter().any(|a| asked.contains(a))
@@ -215,9 +206,9 @@ pub fn scope(
     }
 }
 
-/// Where the message names a treatment: each run of words of the domain's treatments.
-fn treatment_spans(vocabulary: &Vocabulary, stems: &[String]) -> Vec<std::ops::Range<usize>> {
-    let kinds = vocabulary.domain_positions(stems);
+/// Where the message names a treatment: each run of words of the domain's treatments, from
+/// the kinds of its stems.
+fn treatment_spans(kinds: &[Option<Domain>]) -> Vec<std::ops::Range<usize>> {
     let mut spans = Vec::new();
     let mut start = None;
     for (i, kind) in kinds.iter().chain([&None]).enumerate() {
