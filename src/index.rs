@@ -179,6 +179,14 @@ pub struct StoredPassage {
     pub lead_ord: Option<u64>,
 }
 
+impl StoredPassage {
+    /// Whether it is of the article's introduction, the text before its first heading,
+    /// headed by the article's title.
+    pub fn is_introduction(&self) -> bool {
+        self.heading == self.title
+    }
+}
+
 /// One built index, opened: its reader and what it holds.
 pub struct Generation {
     pub index: Index,
@@ -337,6 +345,22 @@ impl Generation {
             .collect::<tantivy::Result<Vec<_>>>()?;
         passages.sort_by_key(|p| (p.section_ord, p.passage_ord));
         Ok(Some(passages))
+    }
+
+    /// The addresses of one article's passages, in no order: the documents its slug indexes.
+    pub fn article_addresses(
+        &self,
+        searcher: &Searcher,
+        slug: &str,
+    ) -> tantivy::Result<Vec<DocAddress>> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.slug, slug),
+            IndexRecordOption::Basic,
+        );
+        Ok(searcher
+            .search(&query, &DocSetCollector)?
+            .into_iter()
+            .collect())
     }
 
     /// How many stored passages this generation has loaded since it was opened.

@@ -670,6 +670,31 @@ async fn each_how_long_question_gets_its_own_fact() {
 }
 
 #[tokio::test]
+async fn a_section_that_never_names_the_question_answers_it_and_so_does_a_heading_asking_it() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    check(
+        &app,
+        &[
+            // The section names neither a peel nor an appointment: the time it takes does.
+            (
+                "how long is a chemical peel appointment",
+                "answer",
+                &["40 minutes"],
+                Some("what happens"),
+            ),
+            // Phone shorthand, and a heading that asks the visitor's question.
+            (
+                "whats the best season to get a peel done",
+                "answer",
+                &["Autumn and winter"],
+                Some("season"),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_table_row_and_a_line_without_a_full_stop_are_facts_to_quote() {
     let app = engine(&VISITOR_FIXTURES).await;
     let reply = app.ask("how many units of botox for forehead lines?").await;

@@ -70,6 +70,9 @@ pub struct Analysis {
     pub concepts: Vec<Concept>,
     /// Opens like a follow-up: "and for hair loss?", "what about cellulite?".
     pub continues: bool,
+    /// The treatment named decided the articles, and they are read whole: a passage need hold
+    /// less of the question, since the article already answers for the treatment.
+    pub within_articles: bool,
 }
 
 impl Analysis {
@@ -101,9 +104,14 @@ impl Analyzer<'_> {
                 word_of_stem.push(i);
             }
         }
-        let intents = intent::detect(self.vocabulary, &stems);
+        let mut intents = intent::detect(self.vocabulary, &stems);
         let domain = self.vocabulary.domain_positions(&stems);
         let mut concepts = self.concepts(&corrected, &stems, &word_of_stem, &domain);
+        // Said another way than a cue ("side affects"), what is asked shows in the lexicon's
+        // forms of it.
+        if intents.is_empty() {
+            intents = self.intents_of_forms(&concepts);
+        }
         self.weigh_areas(&mut concepts, &intents);
         let continues = matches!(
             corrected.first().map(String::as_str),
@@ -117,14 +125,21 @@ impl Analyzer<'_> {
             intents,
             concepts,
             continues,
+            within_articles: false,
         }
     }
 
-    /// The words with typos corrected and joined words split, and each word's stems.
+    /// The words with shorthand spelt out, typos corrected and joined words split, and each
+    /// word's stems.
     fn correct(&self, words: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
         let mut out = Vec::with_capacity(words.len());
         let mut stems = Vec::with_capacity(words.len());
-        for word in words {
+        let spelt = words.iter().flat_map(|word| {
+            self.vocabulary
+                .shorthand(word)
+                .unwrap_or(std::slice::from_ref(word))
+        });
+        for word in spelt {
             let own = text::word_stems(word);
             // Only a word that neither the corpus nor English knows is a typo: "peal" is a
             // word, not a misspelt "peel".
@@ -150,6 +165,30 @@ impl Analyzer<'_> {
             }
         }
         (out, stems)
+    }
+
+    /// The intents whose cue phrases some form of a cue concept is (not a broader word), in
+    /// the order found.
+    fn intents_of_forms(&self, concepts: &[Concept]) -> Vec<Intent> {
+        let cues = &self.vocabulary.cues;
+        let mut found = Vec::new();
+        let forms = concepts
+            .iter()
+            .filter(|c| c.cue)
+            .flat_map(|c| &c.forms)
+            .filter(|f| !f.broad);
+        for form in forms {
+            let whole = cues
+                .occurrences(&form.stems)
+                .filter(|(p, start)| *start == 0 && cues.phrases[*p].1.len() == form.stems.len());
+            for (p, _) in whole {
+                let intent = cues.phrases[p].0;
+                if !found.contains(&intent) {
+                    found.push(intent);
+                }
+            }
+        }
+        found
     }
 
     /// Another form of a word the corpus or the lexicon knows is no typo: "injected" when the
@@ -181,11 +220,16 @@ impl Analyzer<'_> {
                 let phrase = stems[i..i + m.len].to_vec();
                 let label = words[word_of_stem[i]..=word_of_stem[i + m.len - 1]].join(" ");
                 // Each content word of the phrase also stands for it, a little less: "cheeks"
-                // alone still answers "cheek fillers".
+                // alone still answers "cheek fillers". A number or an everyday word that
+                // names nothing of the clinic's is no part: the "type" and "1" of "type 1
+                // diabetes" say nothing alone.
                 let content: Vec<usize> = (i..i + m.len)
                     .filter(|&k| {
-                        !self.vocabulary.is_stop_word(&words[word_of_stem[k]])
+                        let word = &words[word_of_stem[k]];
+                        !self.vocabulary.is_stop_word(word)
                             && !self.vocabulary.is_stop_word(&stems[k])
+                            && !stems[k].bytes().all(|b| b.is_ascii_digit())
+                            && (domain[k].is_some() || !Vocabulary::is_everyday(word))
                     })
                     .collect();
                 let parts: Vec<Form> = content
@@ -306,7 +350,10 @@ impl Analyzer<'_> {
     /// ("lip fillers" at a clinic without them), or an unknown name, stays: the articles would
     /// have to cover it.
     fn is_context(&self, word: &str, stem: &str, domain: bool) -> bool {
-        if domain || self.frequencies.doc_freq(stem) > 0 {
+        // A word only a heading uses ("Which season is best?") still finds that section.
+        let used =
+            self.frequencies.doc_freq(stem) > 0 || self.frequencies.heading_doc_freq(stem) > 0;
+        if domain || used {
             return false;
         }
         word.chars().any(|c| c.is_ascii_digit()) || self.is_everyday(word)
@@ -484,5 +531,67 @@ mod tests {
     fn unknown_words_weigh_more_than_common_ones() {
         let analysis = analyze("tattoo sessions");
         assert!(analysis.concepts[0].weight > analysis.concepts[1].weight);
+    }
+
+    #[test]
+    fn shorthand_reads_as_if_written_out() {
+        let read = analyze("whats the downtime for u after peels");
+        assert_eq!(read.intents, vec![Intent::Duration]);
+        assert!(read.words.iter().any(|w| w == "you"), "{:?}", read.words);
+        assert_eq!(analyze("whats a peel").intents, vec![Intent::Definition]);
+    }
+
+    #[test]
+    fn a_cue_said_another_way_still_says_what_is_asked() {
+        let lexicon = Lexicon::parse(
+            r#"
+            [[synonyms]]
+            terms = ["side effects", "side affects"]
+        "#,
+        )
+        .unwrap();
+        let speller = Speller::new(Default::default(), lexicon.words());
+        let analyzer = Analyzer {
+            vocabulary: Vocabulary::built_in(),
+            lexicon: &lexicon,
+            speller: &speller,
+            frequencies: &Fixed(HashMap::new()),
+        };
+        let read = analyzer.analyze(&crate::text::words("peel side affects"));
+        assert_eq!(read.intents, vec![Intent::SideEffects]);
+    }
+
+    #[test]
+    fn a_number_or_an_everyday_word_of_a_phrase_does_not_stand_for_it() {
+        let lexicon = Lexicon::parse(
+            r#"
+            [[synonyms]]
+            terms = ["type 2 diabetes", "diabetic"]
+            [[synonyms]]
+            terms = ["cheek fillers", "cheek augmentation"]
+        "#,
+        )
+        .unwrap();
+        let speller = Speller::new(Default::default(), lexicon.words());
+        let analyzer = Analyzer {
+            vocabulary: Vocabulary::built_in(),
+            lexicon: &lexicon,
+            speller: &speller,
+            frequencies: &Fixed(HashMap::new()),
+        };
+        let forms = |question: &str| -> Vec<String> {
+            let read = analyzer.analyze(&crate::text::words(question));
+            read.concepts[0]
+                .forms
+                .iter()
+                .map(|f| f.stems.join(" "))
+                .collect()
+        };
+        let diabetes = forms("type 2 diabetes");
+        assert!(diabetes.contains(&"diabet".to_string()), "{diabetes:?}");
+        assert!(!diabetes.contains(&"type".to_string()), "{diabetes:?}");
+        assert!(!diabetes.contains(&"2".to_string()), "{diabetes:?}");
+        let cheeks = forms("cheek fillers");
+        assert!(cheeks.contains(&"cheek".to_string()), "{cheeks:?}");
     }
 }

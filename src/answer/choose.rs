@@ -69,7 +69,7 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
         .intents
         .iter()
         .any(|i| matches!(i, Intent::Cost | Intent::Logistics));
-    scored.retain(|s| s.coverage >= MODEL.min_coverage && (!required || s.evidence > 0.0));
+    scored.retain(|s| s.coverage >= weights.coverage && (!required || s.evidence > 0.0));
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     let Some(best) = scored.first() else {
         return Choice::NotFound;
@@ -89,6 +89,35 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
         lines.extend(other_topics(intent, best, article, &scored, candidates));
     }
     Choice::Lines(lines)
+}
+
+/// The best `limit` sentences with their scores, best first: what sentence choice weighed.
+pub fn ranked(
+    analysis: &Analysis,
+    candidates: &[Candidate],
+    interner: &Interner,
+    limit: usize,
+) -> Vec<(f32, f32, String)> {
+    let weights = Weights::of(analysis);
+    if candidates.is_empty() || weights.total <= 0.0 {
+        return Vec::new();
+    }
+    let mut scored = score(analysis, candidates, interner, weights);
+    scored.retain(|s| s.coverage >= weights.coverage);
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    scored
+        .iter()
+        .take(limit)
+        .map(|s| {
+            let c = &candidates[s.candidate];
+            let text = &c.sentence(s.sentence).text;
+            (
+                s.score,
+                s.evidence,
+                format!("[{}] {text}", c.passage().heading),
+            )
+        })
+        .collect()
 }
 
 /// Every sentence of the passages that hold what the question is about, scored.
@@ -200,7 +229,7 @@ fn other_topics(
         let close = s.score >= near_enough * best.score
             && s.evidence >= 0.5
             && sentence(s).evidence[intent.index()] >= 0.5
-            && s.coverage >= MODEL.min_coverage;
+            && s.coverage >= best.coverage.min(MODEL.min_coverage);
         let same_topic = s.topic + 1e-3 >= best.topic;
         let new_section = chosen.iter().all(|c| section(c) != section(s))
             && article.is_none_or(|a| candidates[s.candidate].passage().slug == a);
@@ -399,5 +428,28 @@ mod tests {
         );
         let choice = choose(&asked, &candidates(&[acne, scars]), &interner);
         assert_eq!(chosen(&choice), ["Scars need 6-8 sessions."]);
+    }
+
+    #[test]
+    fn a_section_headed_by_the_question_answers_it() {
+        let interner = Interner::default();
+        let elsewhere = passage(
+            &interner,
+            "How peels work",
+            1,
+            "Flaking skin shows the acids are working on the surface layer.",
+        );
+        let headed = passage(
+            &interner,
+            "Will my skin flake afterwards?",
+            2,
+            "Some flaking is normal for 3-5 days as the old layer comes away.",
+        );
+        let asked = analysis(&[], vec![concept(&["flake"], 2.0, false)]);
+        let choice = choose(&asked, &candidates(&[elsewhere, headed]), &interner);
+        assert_eq!(
+            chosen(&choice),
+            ["Some flaking is normal for 3-5 days as the old layer comes away."]
+        );
     }
 }

@@ -22,7 +22,20 @@ pub fn cue_spans(vocabulary: &Vocabulary, stems: &[String]) -> Vec<std::ops::Ran
 /// The intents a question's stems show, most specific first.
 pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
     let cues = &vocabulary.cues;
-    let mut matched: Vec<usize> = cues.occurrences(stems).map(|(p, _)| p).collect();
+    // "What is the best season for…" asks about the season, not what the treatment is: a
+    // definition's cue followed by "the" names something else.
+    let asks_of_the = |p: usize, start: usize| {
+        let (intent, cue) = &cues.phrases[p];
+        *intent == Intent::Definition
+            && stems
+                .get(start + cue.len())
+                .is_some_and(|next| next == "the")
+    };
+    let mut matched: Vec<usize> = cues
+        .occurrences(stems)
+        .filter(|(p, start)| !asks_of_the(*p, *start))
+        .map(|(p, _)| p)
+        .collect();
     matched.sort_unstable();
     matched.dedup();
     let mut found: Vec<Intent> = Vec::new();
@@ -147,11 +160,35 @@ pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: 
                 .any(|p| lower.contains(p.as_str()));
             score(timed || said, has(&ev.quick))
         }
-        Intent::SessionLength => score(number && has(&ev.session_time_units), has(&ev.quick)),
-        Intent::Longevity => score(
-            number && (has(&ev.long_time_units) || has(&ev.longevity)),
-            has(&ev.longevity),
-        ),
+        Intent::SessionLength => {
+            let timed = number && has(&ev.session_time_units);
+            // The verb just before the time: "takes around 30 minutes", not "stop taking
+            // aspirin … 24 hours before".
+            let given = words.iter().enumerate().any(|(i, w)| {
+                ev.session_time_verbs.iter().any(|v| v == w)
+                    && words[i + 1..].iter().take(4).any(|n| {
+                        n.chars().all(|c| c.is_ascii_digit())
+                            || ev.numbers.iter().any(|x| x == n)
+                            || ev.session_time_units.iter().any(|u| word_is(n, u))
+                    })
+            });
+            score(timed && given, timed || has(&ev.quick))
+        }
+        Intent::Longevity => {
+            // "in the last 6 months" is the previous six months, not how long anything lasts.
+            let lasting = words.iter().enumerate().any(|(i, w)| {
+                ev.longevity.iter().any(|l| word_is(w, l))
+                    && !(i > 0 && ev.not_lasting.iter().any(|d| d == words[i - 1]))
+            });
+            let stays = ev
+                .lasting_phrases
+                .iter()
+                .any(|p| lower.contains(p.as_str()));
+            score(
+                number && has(&ev.long_time_units) && lasting || stays,
+                lasting || number && has(&ev.long_time_units),
+            )
+        }
         // When results show, not how long they last.
         Intent::Onset => score(
             number && has(&ev.time_units) && has(&ev.onset) && !has(&ev.longevity),
@@ -177,17 +214,17 @@ pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: 
         Intent::HowItWorks => score(has(&ev.work), false),
         Intent::Results => score(has(&ev.results), false),
         Intent::Definition => {
-            // "X is a…", "Dermal fillers are…", "Microneedling uses…": a verb of being or
-            // doing early in the sentence, after its subject.
-            let early = words
-                .iter()
-                .skip(1)
-                .take(3)
-                .any(|w| ev.defining.iter().any(|d| d == w));
-            score(
-                words.len() > 6 && early,
-                words.len() > 6 && lower.contains(" is a "),
-            )
+            // "X is a…", "Fat freezing, known as cryolipolysis, is a…", "Microneedling
+            // uses…": after its subject, a verb of being and what it is, or one of doing.
+            let listed = |list: &[String], w: &str| list.iter().any(|d| d == w);
+            let is_a =
+                words.windows(2).take(10).skip(1).any(|pair| {
+                    listed(&ev.defining, pair[0]) && listed(&ev.defining_after, pair[1])
+                });
+            let early = words.iter().skip(1).take(3);
+            let acts = early.clone().any(|w| listed(&ev.defining_actions, w));
+            let is = early.clone().any(|w| listed(&ev.defining, w));
+            score(words.len() > 6 && (is_a || acts), words.len() > 6 && is)
         }
     }
 }
@@ -302,6 +339,54 @@ mod tests {
                 &stems
             ),
             0.0
+        );
+    }
+
+    #[test]
+    fn how_long_results_last_is_not_the_last_few_months() {
+        let stems = Vec::new();
+        let lasting = |sentence| evidence(Intent::Longevity, sentence, &stems);
+        assert_eq!(
+            lasting("Once a treated vein has gone it will not come back."),
+            1.0
+        );
+        assert_eq!(lasting("Results usually last 12-18 months."), 1.0);
+        assert_eq!(
+            lasting("We will not treat you if you have had a peel in the last 6 months."),
+            0.5
+        );
+        assert_eq!(lasting("Most people need 3 sessions."), 0.0);
+    }
+
+    #[test]
+    fn a_session_length_is_a_time_the_treatment_takes() {
+        let stems = Vec::new();
+        let length = |sentence| evidence(Intent::SessionLength, sentence, &stems);
+        assert_eq!(length("Each peel takes around 30 minutes."), 1.0);
+        assert_eq!(length("Allow 90 minutes for your first visit."), 1.0);
+        assert_eq!(
+            length("Stop taking fish oil a week before, and skip alcohol for 24 hours."),
+            0.5
+        );
+    }
+
+    #[test]
+    fn a_definition_says_what_its_subject_is() {
+        let stems = Vec::new();
+        let defines = |sentence| evidence(Intent::Definition, sentence, &stems);
+        assert_eq!(
+            defines(
+                "A peel, also called chemical resurfacing, is a treatment that removes dead skin."
+            ),
+            1.0
+        );
+        assert_eq!(
+            defines("Microneedling uses fine needles to make tiny channels."),
+            1.0
+        );
+        assert_eq!(
+            defines("Peels are safe for most skin types when done well."),
+            0.5
         );
     }
 }

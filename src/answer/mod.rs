@@ -40,6 +40,8 @@ use spell::Speller;
 const CANDIDATES: usize = 24;
 /// With the answer kept to some articles, this many times as many passages are searched.
 const SCOPED_SEARCH: usize = 4;
+/// Articles in scope holding this many passages in all at most are read whole.
+const READ_WHOLE: usize = 160;
 const CONVERSATIONS: usize = 10_000;
 const CONVERSATION_TTL: Duration = Duration::from_secs(30 * 60);
 
@@ -138,6 +140,7 @@ impl Answerer {
         });
         let earlier = previous.as_ref().map(|p| &p.scope);
         let scope = scope::scope(&mut analysis, &knowledge.titles, earlier);
+        analysis.within_articles = scope.is_narrow();
         if scope == Scope::Uncovered {
             return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id);
         }
@@ -186,10 +189,13 @@ impl Answerer {
         })
     }
 
-    /// How a question was read, for staff: corrected words, intents, concepts with weights.
+    /// How a question was read, for staff: corrected words, intents, concepts with weights,
+    /// the articles in scope, and the sentences that weighed most.
     pub fn explain(&self, text: &str) -> String {
         let knowledge = self.knowledge();
-        let analysis = self.with_analyzer(&knowledge, |a| a.analyze(&text::words(text)));
+        let mut analysis = self.with_analyzer(&knowledge, |a| a.analyze(&text::words(text)));
+        let scope = scope::scope(&mut analysis, &knowledge.titles, None);
+        analysis.within_articles = scope.is_narrow();
         let mut out = format!(
             "words: {}\nintents: {:?}\n",
             analysis.words.join(" "),
@@ -197,10 +203,11 @@ impl Answerer {
         );
         for c in &analysis.concepts {
             let forms: Vec<String> = c.forms.iter().map(|f| f.stems.join(" ")).collect();
-            let role = match (c.cue, c.context) {
-                (true, _) => "cue",
-                (false, true) => "context",
-                (false, false) => "topic",
+            let role = match (c.cue, c.context, c.scoped) {
+                (true, _, _) => "cue",
+                (false, true, _) => "context",
+                (false, false, true) => "treatment",
+                (false, false, false) => "topic",
             };
             out.push_str(&format!(
                 "{role} {:?} weight {:.2}: {}\n",
@@ -208,6 +215,15 @@ impl Answerer {
                 c.weight,
                 forms.join(" | ")
             ));
+        }
+        out.push_str(&format!("scope: {scope:?}\n"));
+        let searcher = knowledge.generation.searcher();
+        if let Ok(candidates) = retrieve(&knowledge, &searcher, &analysis, &scope) {
+            let interner = &knowledge.passages.interner;
+            out.push_str(&format!("{} passages read\n", candidates.len()));
+            for (score, evidence, text) in choose::ranked(&analysis, &candidates, interner, 6) {
+                out.push_str(&format!("{score:.3} (evidence {evidence:.2}) {text}\n"));
+            }
         }
         out
     }
@@ -264,6 +280,49 @@ fn title_word(stem: &str) -> Form {
     }
 }
 
+/// Every passage of the articles in scope, when they are short enough to read whole, with
+/// its search score among `hits` (0 when the search did not find it): within a treatment's
+/// own articles, the section that answers the intent need not repeat the words the search
+/// ranks by. `None` when they are too long: then the search's best are read.
+fn whole_articles(
+    knowledge: &Knowledge,
+    searcher: &tantivy::Searcher,
+    articles: &[u32],
+    hits: &[(f32, DocAddress)],
+) -> tantivy::Result<Option<Vec<Candidate>>> {
+    let generation = &knowledge.generation;
+    let summaries = &generation.manifest.articles;
+    let size: usize = articles
+        .iter()
+        .filter_map(|o| summaries.get(*o as usize))
+        .map(|a| a.passages)
+        .sum();
+    if size > READ_WHOLE {
+        return Ok(None);
+    }
+    let mut candidates = Vec::with_capacity(size);
+    for ordinal in articles {
+        let Some(article) = summaries.get(*ordinal as usize) else {
+            continue;
+        };
+        for address in generation.article_addresses(searcher, &article.slug)? {
+            let analysed = knowledge
+                .passages
+                .get_or_load(address, || generation.passage(searcher, address))?;
+            if analysed.passage.text.is_empty() {
+                continue;
+            }
+            let score = hits
+                .iter()
+                .find(|(_, a)| *a == address)
+                .map_or(0.0, |(s, _)| *s);
+            candidates.push(Candidate { score, analysed });
+        }
+    }
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    Ok(Some(candidates))
+}
+
 /// The best `limit` passages for the question's concepts, best first.
 fn top_addresses(
     knowledge: &Knowledge,
@@ -309,6 +368,13 @@ fn retrieve(
         }
         _ => top_addresses(knowledge, searcher, analysis, limit)?,
     };
+    let whole = match scope {
+        Scope::Articles { articles, .. } => whole_articles(knowledge, searcher, articles, &hits)?,
+        _ => None,
+    };
+    if let Some(whole) = whole {
+        return Ok(whole);
+    }
     let mut candidates = Vec::with_capacity(CANDIDATES);
     for (score, address) in hits {
         if candidates.len() == CANDIDATES {

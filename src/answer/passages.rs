@@ -130,11 +130,20 @@ impl Analysed {
             heading: Stems::of(&passage.heading, interner),
             title: Stems::of(&passage.title, interner),
             whole: Stems::from_stems(&all, interner),
-            heading_cues: Intent::ALL.map(|i| intent::heading_cue(vocabulary, i, &passage.heading)),
+            heading_cues: heading_cues(vocabulary, &passage),
             sentences,
             passage,
         }
     }
+}
+
+/// Whether the passage's heading names each intent. An article's introduction is headed by
+/// its title, which promises the whole article: none.
+fn heading_cues(vocabulary: &Vocabulary, passage: &StoredPassage) -> [bool; Intent::COUNT] {
+    if passage.is_introduction() {
+        return [false; Intent::COUNT];
+    }
+    Intent::ALL.map(|i| intent::heading_cue(vocabulary, i, &passage.heading))
 }
 
 /// Analysed passages by document, least recently used dropped first.

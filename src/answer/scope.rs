@@ -134,9 +134,13 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
         // The visitor's words, and the synonyms of the concepts said within them; not a
         // broader word ("laser" for "laser hair removal") nor one word of a phrase.
         let mut ways: Vec<Vec<String>> = vec![said.to_vec()];
+        // A concept said within the treatment's words, or one whose phrase holds them all
+        // ("fat freezing" around "freezing").
         let within = |c: &Concept| {
             let own = &c.forms[0].stems;
-            c.is_topic() && !own.is_empty() && own.iter().all(|s| said.contains(s))
+            c.is_topic()
+                && !own.is_empty()
+                && (own.iter().all(|s| said.contains(s)) || said.iter().all(|s| own.contains(s)))
         };
         for concept in analysis.concepts.iter().filter(|c| within(c)) {
             let own = &concept.forms[0].stems;

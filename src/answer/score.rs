@@ -13,6 +13,9 @@ use super::passages::{Analysed, Interner, Sentence, Stems};
 pub struct Model {
     /// Share of the question's topics a passage must hold, else the articles do not say.
     pub min_coverage: f32,
+    /// The same within the articles the treatment named decided: the article holds the
+    /// treatment, so a passage holding the question's other specifics is enough.
+    pub min_coverage_within: f32,
     /// A concept found only in the article's title counts this much of being in the passage:
     /// the title names the treatment, not the fact.
     pub title_presence: f32,
@@ -32,6 +35,16 @@ pub struct Model {
     pub evidence: f32,
     /// Bonus for a section whose heading names the intent ("How to prepare").
     pub heading_cue: f32,
+    /// Bonus for an article's introduction when the question asks what the treatment is or
+    /// how it works: less than a section headed "What is …", which says so.
+    pub introduces: f32,
+    /// Penalty for a section whose heading names another intent and none asked ("How many
+    /// sessions" for "when will I see results"): it answers another question.
+    pub other_heading: f32,
+    /// Weight of the share of the question's topics and context (the treatment that decided
+    /// the articles apart) that the passage's heading holds: a heading that asks the visitor's question ("Will it
+    /// make me break out?") heads its answer.
+    pub heading_match: f32,
     /// Weight of the passage's search score, relative to the best retrieved: a tie-breaker.
     pub retrieval: f32,
     /// Bonus for a sentence that opens with the topic, when the question asks what it is.
@@ -56,6 +69,7 @@ pub struct Model {
 
 pub const MODEL: Model = Model {
     min_coverage: 0.7,
+    min_coverage_within: 0.5,
     title_presence: 0.8,
     floor_heading: 0.5,
     floor_passage: 0.45,
@@ -64,6 +78,9 @@ pub const MODEL: Model = Model {
     near: 2.0,
     evidence: 1.2,
     heading_cue: 0.6,
+    other_heading: 0.0,
+    introduces: 0.3,
+    heading_match: 0.8,
     retrieval: 0.3,
     defines: 0.5,
     lead_in: 0.6,
@@ -107,6 +124,8 @@ impl Scored {
 pub struct Weights {
     pub total: f32,
     pub topics: f32,
+    /// Share of the topics a passage must hold.
+    pub coverage: f32,
 }
 
 impl Weights {
@@ -114,6 +133,11 @@ impl Weights {
         Weights {
             total: analysis.concepts.iter().map(|c| c.weight).sum(),
             topics: analysis.topics().map(|c| c.weight).sum(),
+            coverage: if analysis.within_articles {
+                MODEL.min_coverage_within
+            } else {
+                MODEL.min_coverage
+            },
         }
     }
 }
@@ -138,6 +162,10 @@ pub struct PassageScore<'a> {
     /// The passage's search score over the best retrieved one's.
     retrieval: f32,
     heading_cue: bool,
+    introduces: bool,
+    other_heading: bool,
+    /// Share of the question's weight, its scoped treatment apart, that the heading holds.
+    heading_match: f32,
     anywhere: f32,
     topic: f32,
     local: f32,
@@ -155,12 +183,22 @@ impl<'a> PassageScore<'a> {
         scratch: &'a mut Scratch,
     ) -> Option<PassageScore<'a>> {
         let m = &MODEL;
+        let intro = passage.passage.is_introduction();
         let heading_cue = analysis
             .intents
             .iter()
             .any(|i| passage.heading_cues[i.index()]);
+        let introduces = intro
+            && matches!(
+                analysis.primary_intent(),
+                Some(Intent::Definition | Intent::HowItWorks)
+            );
+        let other_heading = !heading_cue
+            && !analysis.intents.is_empty()
+            && passage.heading_cues.iter().any(|cued| *cued);
+        let heading_found = query.found_in(&passage.heading);
         let (heading, title, whole) = (
-            query.found_in(&passage.heading),
+            heading_found,
             query.found_in(&passage.title),
             query.found_in(&passage.whole),
         );
@@ -187,7 +225,20 @@ impl<'a> PassageScore<'a> {
         // A sentence's stems are some of the passage's, so a sentence never holds a concept
         // more than the whole passage does: these are the same for all of its sentences.
         let (mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0);
-        for (concept, [heading, title, whole]) in analysis.concepts.iter().zip(around.iter()) {
+        let (mut headed, mut unscoped) = (0.0, 0.0);
+        for ((concept, forms), [heading, title, whole]) in analysis
+            .concepts
+            .iter()
+            .zip(&query.concepts)
+            .zip(around.iter())
+        {
+            // What is asked counts as the heading's intent; an introduction's heading is the
+            // article's title, which names the treatment, not the question.
+            if !concept.scoped && !concept.cue && !intro {
+                // Broader words ("skin concern" for "acne") name too much to match a heading.
+                headed += concept.weight * presence(forms, heading_found, false);
+                unscoped += concept.weight;
+            }
             let in_passage = heading.max(*whole);
             let somewhere = in_passage.max(m.title_presence * title);
             anywhere += concept.weight * somewhere;
@@ -196,7 +247,7 @@ impl<'a> PassageScore<'a> {
                 local += concept.weight * in_passage;
             }
         }
-        if weights.topics > 0.0 && topic / weights.topics < m.min_coverage {
+        if weights.topics > 0.0 && topic / weights.topics < weights.coverage {
             return None;
         }
         let floors = &mut scratch.floors;
@@ -219,6 +270,13 @@ impl<'a> PassageScore<'a> {
             floors: &scratch.floors,
             retrieval,
             heading_cue,
+            introduces,
+            other_heading,
+            heading_match: if unscoped > 0.0 {
+                headed / unscoped
+            } else {
+                0.0
+            },
             anywhere,
             topic,
             local,
@@ -265,10 +323,15 @@ impl<'a> PassageScore<'a> {
         if i == 0 {
             penalty -= m.lead;
         }
+        if self.other_heading {
+            penalty += m.other_heading;
+        }
         let total = self.weights.total;
         let score = m.near * near / total
             + m.evidence * evidence
             + if self.heading_cue { m.heading_cue } else { 0.0 }
+            + m.heading_match * self.heading_match
+            + if self.introduces { m.introduces } else { 0.0 }
             + m.retrieval * self.retrieval
             - penalty;
         Scored {

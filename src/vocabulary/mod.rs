@@ -122,6 +122,7 @@ struct File {
     evidence: EvidenceFile,
     domain: DomainFile,
     chatter: ChatterFile,
+    shorthand: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// The kinds of thing a clinic's articles are about.
@@ -214,8 +215,11 @@ evidence_lists! {
     duration_phrases,
     aftercare_named,
     session_time_units,
+    session_time_verbs,
     long_time_units,
     longevity,
+    not_lasting,
+    lasting_phrases,
     onset,
     spacing,
     several,
@@ -223,6 +227,8 @@ evidence_lists! {
     quick,
     preparation_vague,
     defining,
+    defining_after,
+    defining_actions,
     not_pain,
     contact_phrases,
     clock,
@@ -307,6 +313,9 @@ pub struct Vocabulary {
     /// The multi-word domain terms, as stems, by their first stem.
     domain_phrases: FastMap<String, Vec<(Domain, Vec<String>)>>,
     chatter: FastSet<String>,
+    /// Words as visitors type them on a phone, with what they stand for, word by word
+    /// ("u" -> "you", "whats" -> "what s", as "what's" reads).
+    shorthand: FastMap<String, Vec<String>>,
 }
 
 /// A bad entry or file, with the line it stands on.
@@ -409,6 +418,11 @@ impl Vocabulary {
     /// Whether `word` is chat ("lol", "rn") rather than anything asked about.
     pub fn is_chatter(&self, word: &str) -> bool {
         self.chatter.contains(word)
+    }
+
+    /// What a visitor's shorthand word stands for ("u": "you"), if it is one.
+    pub fn shorthand(&self, word: &str) -> Option<&[String]> {
+        self.shorthand.get(word).map(Vec::as_slice)
     }
 
     /// Whether any of `stems` is a one-word cue: it says what is asked ("sessions", "avoid").
@@ -521,6 +535,25 @@ impl Vocabulary {
         }
         let chatter = entries(source, file.chatter.words, Shape::Words)?;
         self.chatter.extend(chatter);
+        for (short, long) in file.shorthand {
+            let key = short.get_ref();
+            if text::words(key) != [key.clone()] {
+                return Err(at(
+                    source,
+                    short.span().start,
+                    format!("{key:?} is not one lowercase word as a visitor types it"),
+                ));
+            }
+            let expansion = text::words(long.get_ref());
+            if expansion.is_empty() {
+                return Err(at(
+                    source,
+                    long.span().start,
+                    format!("{key:?} stands for no words"),
+                ));
+            }
+            self.shorthand.insert(key.clone(), expansion);
+        }
         self.evidence.add(source, file.evidence)
     }
 
