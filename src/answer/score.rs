@@ -38,9 +38,6 @@ pub struct Model {
     /// Bonus for an article's introduction when the question asks what the treatment is or
     /// how it works: less than a section headed "What is …", which says so.
     pub introduces: f32,
-    /// Penalty for a section whose heading names another intent and none asked ("How many
-    /// sessions" for "when will I see results"): it answers another question.
-    pub other_heading: f32,
     /// Weight of the share of the question's topics and context (the treatment that decided
     /// the articles apart) that the passage's heading holds: a heading that asks the visitor's question ("Will it
     /// make me break out?") heads its answer.
@@ -78,7 +75,6 @@ pub const MODEL: Model = Model {
     near: 2.0,
     evidence: 1.2,
     heading_cue: 0.6,
-    other_heading: 0.0,
     introduces: 0.3,
     heading_match: 0.8,
     retrieval: 0.3,
@@ -163,7 +159,6 @@ pub struct PassageScore<'a> {
     retrieval: f32,
     heading_cue: bool,
     introduces: bool,
-    other_heading: bool,
     /// Share of the question's weight, its scoped treatment apart, that the heading holds.
     heading_match: f32,
     anywhere: f32,
@@ -193,9 +188,6 @@ impl<'a> PassageScore<'a> {
                 analysis.primary_intent(),
                 Some(Intent::Definition | Intent::HowItWorks)
             );
-        let other_heading = !heading_cue
-            && !analysis.intents.is_empty()
-            && passage.heading_cues.iter().any(|cued| *cued);
         let heading_found = query.found_in(&passage.heading);
         let (heading, title, whole) = (
             heading_found,
@@ -271,7 +263,6 @@ impl<'a> PassageScore<'a> {
             retrieval,
             heading_cue,
             introduces,
-            other_heading,
             heading_match: if unscoped > 0.0 {
                 headed / unscoped
             } else {
@@ -322,9 +313,6 @@ impl<'a> PassageScore<'a> {
         }
         if i == 0 {
             penalty -= m.lead;
-        }
-        if self.other_heading {
-            penalty += m.other_heading;
         }
         let total = self.weights.total;
         let score = m.near * near / total
