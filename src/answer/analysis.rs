@@ -106,6 +106,11 @@ impl Analyzer<'_> {
         }
         let mut intents = intent::detect(self.vocabulary, &stems);
         let domain = self.vocabulary.domain_positions(&stems);
+        // "bruised and swollen after cryo": an effect described after a treatment asks
+        // whether it is normal, not what to do afterwards.
+        if domain.contains(&Some(Domain::Symptom)) {
+            intent::read_as_effect(self.vocabulary, &stems, &mut intents);
+        }
         let mut concepts = self.concepts(&corrected, &stems, &word_of_stem, &domain);
         // Said another way than a cue ("side affects"), what is asked shows in the lexicon's
         // forms of it.
@@ -593,5 +598,31 @@ mod tests {
         assert!(!diabetes.contains(&"2".to_string()), "{diabetes:?}");
         let cheeks = forms("cheek fillers");
         assert!(cheeks.contains(&"cheek".to_string()), "{cheeks:?}");
+    }
+
+    #[test]
+    fn an_effect_described_after_a_treatment_asks_if_it_is_normal_not_what_to_do() {
+        let read = analyze("face is swollen and bruised after microneedling yesterday");
+        assert!(
+            read.intents.contains(&Intent::SideEffects),
+            "{:?}",
+            read.intents
+        );
+        assert!(
+            !read.intents.contains(&Intent::Aftercare),
+            "{:?}",
+            read.intents
+        );
+        let read = analyze("swelling after microneedling, when will it go down");
+        assert!(
+            read.intents.contains(&Intent::Duration),
+            "{:?}",
+            read.intents
+        );
+        // Without an effect described, "after" still asks about aftercare.
+        assert_eq!(
+            analyze("what to do after microneedling").intents,
+            vec![Intent::Aftercare]
+        );
     }
 }

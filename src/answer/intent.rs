@@ -68,6 +68,19 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
     found
 }
 
+/// A message that describes an effect after a treatment ("bruised and swollen after cryo")
+/// asks whether it is normal and how long it lasts, not what to do afterwards.
+pub fn read_as_effect(vocabulary: &Vocabulary, stems: &[String], found: &mut Vec<Intent>) {
+    if !found.contains(&Intent::Aftercare) {
+        return;
+    }
+    found.retain(|i| *i != Intent::Aftercare);
+    if !found.contains(&Intent::SideEffects) {
+        found.push(Intent::SideEffects);
+    }
+    refine_how_long(vocabulary, stems, found);
+}
+
 /// Tells the "how long" questions apart: how long a session takes, how long results last,
 /// or (the rest) how long recovery takes. How long side effects last is a recovery question.
 fn refine_how_long(vocabulary: &Vocabulary, stems: &[String], found: &mut Vec<Intent>) {

@@ -562,8 +562,10 @@ impl Vocabulary {
         for (kind, term) in &self.domain_terms {
             match text::terms(&mut analyzer, term).as_slice() {
                 [] => {}
+                // A stem of two kinds is the first listed: "peeling" is a symptom, but its
+                // stem "peel" is first a treatment.
                 [one] => {
-                    self.domain_words.insert(one.clone(), *kind);
+                    self.domain_words.entry(one.clone()).or_insert(*kind);
                 }
                 many => self
                     .domain_phrases
