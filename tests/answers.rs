@@ -695,6 +695,28 @@ async fn a_section_that_never_names_the_question_answers_it_and_so_does_a_headin
 }
 
 #[tokio::test]
+async fn two_questions_in_one_message_get_a_line_each() {
+    let app = engine(&VISITOR_FIXTURES).await;
+    let reply = app.ask("does botox hurt and how long will it last").await;
+    let text = answer_text(&reply);
+    assert!(text.contains("pinch"), "{reply}");
+    assert!(text.contains("3-4 months"), "{reply}");
+    assert!(!text.contains("It depends"), "{reply}");
+    assert_eq!(
+        reply["sources"].as_array().map(Vec::len),
+        Some(2),
+        "{reply}"
+    );
+    // One question with two cue words ("how long do the side effects last") stays one.
+    let reply = app.ask("how long does botox bruising last").await;
+    assert_eq!(
+        reply["sources"].as_array().map(Vec::len),
+        Some(1),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
 async fn a_table_row_and_a_line_without_a_full_stop_are_facts_to_quote() {
     let app = engine(&VISITOR_FIXTURES).await;
     let reply = app.ask("how many units of botox for forehead lines?").await;

@@ -29,6 +29,7 @@ use crate::vocabulary::Vocabulary;
 use analysis::{Analysis, Analyzer, Form};
 use choose::{Candidate, Choice};
 use context::{Memory, Turn};
+use intent::Intent;
 pub use lexicon::Lexicon;
 use passages::PassageCache;
 pub use question::{Question, QuestionError};
@@ -151,10 +152,17 @@ impl Answerer {
                 Vec::new()
             }
         };
+        let interner = &knowledge.passages.interner;
+        let mut apart = false;
         let choice = if analysis.concepts.is_empty() {
             Choice::NotFound
+        } else if let Some(both) = two_questions(&knowledge.vocabulary, &analysis)
+            .and_then(|parts| answer_each(&analysis, parts, &candidates, interner))
+        {
+            apart = true;
+            Choice::Lines(both)
         } else {
-            choose::choose(&analysis, &candidates, &knowledge.passages.interner)
+            choose::choose(&analysis, &candidates, interner)
         };
         match choice {
             Choice::Lines(lines) => {
@@ -162,7 +170,10 @@ impl Answerer {
                     .remember(conversation_id.as_str(), Turn::of(&analysis, scope));
                 let mut answer = reply::answer(
                     &analysis,
-                    &lines,
+                    reply::Lines {
+                        lines: &lines,
+                        apart,
+                    },
                     &candidates,
                     &knowledge.generation,
                     &knowledge.vocabulary,
@@ -278,6 +289,66 @@ fn title_word(stem: &str) -> Form {
         broad: false,
         doc_freq: 1,
     }
+}
+
+/// Intents a message's second question may ask apart from its first: each has its own fact.
+fn answered_apart(intent: Intent) -> bool {
+    !matches!(
+        intent,
+        Intent::Definition
+            | Intent::HowItWorks
+            | Intent::Areas
+            | Intent::Results
+            | Intent::Comparison
+            | Intent::Logistics
+    )
+}
+
+/// A message asking two things ("does it hurt and is there any downtime?", "how many
+/// sessions? how far apart?"): the intent of each part, and the words of each. A part starts
+/// after a question mark or at "and"/"also" followed by a question's opening word.
+fn two_questions(vocabulary: &Vocabulary, analysis: &Analysis) -> Option<[(Intent, String); 2]> {
+    const JOINS: [&str; 3] = ["and", "also", "plus"];
+    const OPENERS: [&str; 12] = [
+        "is", "are", "do", "does", "how", "what", "when", "can", "will", "would", "should", "any",
+    ];
+    let words = &analysis.words;
+    let at = (1..words.len().saturating_sub(1)).find(|&k| {
+        JOINS.contains(&words[k].as_str()) && OPENERS.contains(&words[k + 1].as_str())
+    })?;
+    let (first, second) = (words[..at].join(" "), words[at + 1..].join(" "));
+    let intent = |part: &str| {
+        intent::detect(vocabulary, &text::stems(part))
+            .first()
+            .copied()
+            .filter(|i| answered_apart(*i))
+    };
+    let (a, b) = (intent(&first)?, intent(&second)?);
+    (a != b).then_some([(a, first), (b, second)])
+}
+
+/// One line for each of two questions, from the same passages: each part asks its intent
+/// with the message's topics, and not the other part's cue words. `None` unless both are
+/// answered, by different sentences.
+fn answer_each(
+    analysis: &Analysis,
+    parts: [(Intent, String); 2],
+    candidates: &[Candidate],
+    interner: &passages::Interner,
+) -> Option<Vec<choose::Line>> {
+    let mut lines = Vec::with_capacity(2);
+    for (intent, words) in &parts {
+        let mut part = analysis.clone();
+        part.intents = vec![*intent];
+        part.concepts
+            .retain(|c| !c.cue || c.label.split(' ').all(|w| words.split(' ').any(|x| x == w)));
+        match choose::choose(&part, candidates, interner) {
+            Choice::Lines(mut found) => lines.push(found.swap_remove(0)),
+            Choice::NotFound => return None,
+        }
+    }
+    let same = lines[0].candidate == lines[1].candidate && lines[0].sentences == lines[1].sentences;
+    (!same).then_some(lines)
 }
 
 /// Every passage of the articles in scope, when they are short enough to read whole, with

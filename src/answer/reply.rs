@@ -172,9 +172,16 @@ pub fn fallback(
     fallback
 }
 
+/// The lines of an answer; `apart` when each answers its own question of the message, not one
+/// question for different treatments or areas.
+pub struct Lines<'a> {
+    pub lines: &'a [Line],
+    pub apart: bool,
+}
+
 pub fn answer(
     analysis: &Analysis,
-    lines: &[Line],
+    Lines { lines, apart }: Lines,
     candidates: &[Candidate],
     generation: &Generation,
     vocabulary: &Vocabulary,
@@ -188,7 +195,11 @@ pub fn answer(
         let one_article = lines
             .iter()
             .all(|l| passage(l).slug == passage(&lines[0]).slug);
-        let mut text = vocabulary.several_answers.clone();
+        let mut text = if apart {
+            String::new()
+        } else {
+            vocabulary.several_answers.clone()
+        };
         for line in lines {
             let p = passage(line);
             // Within one article the section says which treatment; across articles the title
@@ -201,7 +212,7 @@ pub fn answer(
             };
             text.push_str(&format!("\n• {label}: {}", line.sentences.join(" ")));
         }
-        text
+        text.trim_start().to_string()
     };
     let mut reply = reply(Kind::Answer, text, conversation_id);
     reply.sources = lines
