@@ -707,6 +707,12 @@ async fn two_questions_in_one_message_get_a_line_each() {
         Some(2),
         "{reply}"
     );
+    let reply = app.ask("does botox hurt? how long will it last?").await;
+    let text = answer_text(&reply);
+    assert!(
+        text.contains("pinch") && text.contains("3-4 months"),
+        "{reply}"
+    );
     // One question with two cue words ("how long do the side effects last") stays one.
     let reply = app.ask("how long does botox bruising last").await;
     assert_eq!(

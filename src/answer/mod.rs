@@ -156,7 +156,7 @@ impl Answerer {
         let mut apart = false;
         let choice = if analysis.concepts.is_empty() {
             Choice::NotFound
-        } else if let Some(both) = two_questions(&knowledge.vocabulary, &analysis)
+        } else if let Some(both) = two_questions(&knowledge.vocabulary, &analysis, question)
             .and_then(|parts| answer_each(&analysis, parts, &candidates, interner))
         {
             apart = true;
@@ -304,19 +304,35 @@ fn answered_apart(intent: Intent) -> bool {
     )
 }
 
-/// A message asking two things ("does it hurt and is there any downtime?", "how many
-/// sessions? how far apart?"): the intent of each part, and the words of each. A part starts
-/// after a question mark or at "and"/"also" followed by a question's opening word.
-fn two_questions(vocabulary: &Vocabulary, analysis: &Analysis) -> Option<[(Intent, String); 2]> {
+/// A message asking two things ("does it hurt and is there any downtime?", "does it hurt?
+/// how long is the downtime?"): the intent of each part, and the words of each. The parts are
+/// two questions each ending in a question mark, or they are joined by "and"/"also" followed
+/// by a question's opening word.
+fn two_questions(
+    vocabulary: &Vocabulary,
+    analysis: &Analysis,
+    question: &Question,
+) -> Option<[(Intent, String); 2]> {
     const JOINS: [&str; 3] = ["and", "also", "plus"];
     const OPENERS: [&str; 12] = [
         "is", "are", "do", "does", "how", "what", "when", "can", "will", "would", "should", "any",
     ];
-    let words = &analysis.words;
-    let at = (1..words.len().saturating_sub(1)).find(|&k| {
-        JOINS.contains(&words[k].as_str()) && OPENERS.contains(&words[k + 1].as_str())
-    })?;
-    let (first, second) = (words[..at].join(" "), words[at + 1..].join(" "));
+    let asked: Vec<String> = question
+        .as_str()
+        .split_inclusive('?')
+        .filter(|s| s.trim_end().ends_with('?'))
+        .map(|s| text::words(s).join(" "))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let (first, second) = if let [first, second] = asked.as_slice() {
+        (first.clone(), second.clone())
+    } else {
+        let words = &analysis.words;
+        let at = (1..words.len().saturating_sub(1)).find(|&k| {
+            JOINS.contains(&words[k].as_str()) && OPENERS.contains(&words[k + 1].as_str())
+        })?;
+        (words[..at].join(" "), words[at + 1..].join(" "))
+    };
     let intent = |part: &str| {
         intent::detect(vocabulary, &text::stems(part))
             .first()
