@@ -538,6 +538,19 @@ mod tests {
         assert!(analysis.concepts[0].weight > analysis.concepts[1].weight);
     }
 
+    /// `question` read with only `lexicon` and an empty corpus.
+    fn with_lexicon(lexicon: &str, question: &str) -> Analysis {
+        let lexicon = Lexicon::parse(lexicon).unwrap();
+        let speller = Speller::new(Default::default(), lexicon.words());
+        let analyzer = Analyzer {
+            vocabulary: Vocabulary::built_in(),
+            lexicon: &lexicon,
+            speller: &speller,
+            frequencies: &Fixed(HashMap::new()),
+        };
+        analyzer.analyze(&crate::text::words(question))
+    }
+
     #[test]
     fn shorthand_reads_as_if_written_out() {
         let read = analyze("whats the downtime for u after peels");
@@ -548,44 +561,26 @@ mod tests {
 
     #[test]
     fn a_cue_said_another_way_still_says_what_is_asked() {
-        let lexicon = Lexicon::parse(
+        let read = with_lexicon(
             r#"
             [[synonyms]]
             terms = ["side effects", "side affects"]
         "#,
-        )
-        .unwrap();
-        let speller = Speller::new(Default::default(), lexicon.words());
-        let analyzer = Analyzer {
-            vocabulary: Vocabulary::built_in(),
-            lexicon: &lexicon,
-            speller: &speller,
-            frequencies: &Fixed(HashMap::new()),
-        };
-        let read = analyzer.analyze(&crate::text::words("peel side affects"));
+            "peel side affects",
+        );
         assert_eq!(read.intents, vec![Intent::SideEffects]);
     }
 
     #[test]
     fn a_number_or_an_everyday_word_of_a_phrase_does_not_stand_for_it() {
-        let lexicon = Lexicon::parse(
-            r#"
+        let lexicon = r#"
             [[synonyms]]
             terms = ["type 2 diabetes", "diabetic"]
             [[synonyms]]
             terms = ["cheek fillers", "cheek augmentation"]
-        "#,
-        )
-        .unwrap();
-        let speller = Speller::new(Default::default(), lexicon.words());
-        let analyzer = Analyzer {
-            vocabulary: Vocabulary::built_in(),
-            lexicon: &lexicon,
-            speller: &speller,
-            frequencies: &Fixed(HashMap::new()),
-        };
+        "#;
         let forms = |question: &str| -> Vec<String> {
-            let read = analyzer.analyze(&crate::text::words(question));
+            let read = with_lexicon(lexicon, question);
             read.concepts[0]
                 .forms
                 .iter()

@@ -141,7 +141,6 @@ impl Answerer {
         });
         let earlier = previous.as_ref().map(|p| &p.scope);
         let scope = scope::scope(&mut analysis, &knowledge.titles, earlier);
-        analysis.within_articles = scope.is_narrow();
         if scope == Scope::Uncovered {
             return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id);
         }
@@ -206,7 +205,6 @@ impl Answerer {
         let knowledge = self.knowledge();
         let mut analysis = self.with_analyzer(&knowledge, |a| a.analyze(&text::words(text)));
         let scope = scope::scope(&mut analysis, &knowledge.titles, None);
-        analysis.within_articles = scope.is_narrow();
         let mut out = format!(
             "words: {}\nintents: {:?}\n",
             analysis.words.join(" "),
@@ -317,13 +315,17 @@ fn two_questions(
     const OPENERS: [&str; 12] = [
         "is", "are", "do", "does", "how", "what", "when", "can", "will", "would", "should", "any",
     ];
-    let asked: Vec<String> = question
-        .as_str()
-        .split_inclusive('?')
-        .filter(|s| s.trim_end().ends_with('?'))
-        .map(|s| text::words(s).join(" "))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let message = question.as_str();
+    let asked: Vec<String> = if message.matches('?').nth(1).is_none() {
+        Vec::new()
+    } else {
+        message
+            .split_inclusive('?')
+            .filter(|s| s.trim_end().ends_with('?'))
+            .map(|s| text::words(s).join(" "))
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
     let (first, second) = if let [first, second] = asked.as_slice() {
         (first.clone(), second.clone())
     } else {
@@ -387,6 +389,7 @@ fn whole_articles(
     if size > READ_WHOLE {
         return Ok(None);
     }
+    let found: text::FastMap<DocAddress, f32> = hits.iter().map(|(s, a)| (*a, *s)).collect();
     let mut candidates = Vec::with_capacity(size);
     for ordinal in articles {
         let Some(article) = summaries.get(*ordinal as usize) else {
@@ -399,10 +402,7 @@ fn whole_articles(
             if analysed.passage.text.is_empty() {
                 continue;
             }
-            let score = hits
-                .iter()
-                .find(|(_, a)| *a == address)
-                .map_or(0.0, |(s, _)| *s);
+            let score = found.get(&address).copied().unwrap_or(0.0);
             candidates.push(Candidate { score, analysed });
         }
     }

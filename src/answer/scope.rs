@@ -123,7 +123,8 @@ impl Scope {
 }
 
 /// The scope of a message from the treatments it names; `earlier`, the conversation's scope,
-/// when it names none. The concepts that decided it are marked `scoped`.
+/// when it names none. The concepts that decided it are marked `scoped`, and the analysis is
+/// marked `within_articles` when the scope is a few articles.
 pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) -> Scope {
     let mut named = false;
     let mut picked: Vec<u32> = Vec::new();
@@ -196,18 +197,18 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
             concept.context |= !headed;
         }
     }
-    // Every article is about it (a one-treatment clinic): nothing to keep apart.
-    if named && picked.len() == titles.audiences.len() {
-        return Scope::Any;
-    }
-    match (named, picked.is_empty()) {
+    let scope = match (named, picked.is_empty()) {
+        // Every article is about it (a one-treatment clinic): nothing to keep apart.
+        (true, false) if picked.len() == titles.audiences.len() => Scope::Any,
         (false, _) => earlier.cloned().unwrap_or(Scope::Any),
         (true, true) => Scope::Uncovered,
         (true, false) => Scope::Articles {
             articles: picked.into(),
             title: title_words,
         },
-    }
+    };
+    analysis.within_articles = scope.is_narrow();
+    scope
 }
 
 /// Where the message names a treatment: each run of words of the domain's treatments, from
