@@ -770,3 +770,30 @@ async fn pleasantries_and_requests_for_a_person_are_not_searched() {
         .await;
     assert_eq!(longer["kind"], "fallback", "{longer}");
 }
+
+#[tokio::test]
+async fn an_effect_described_after_treatment_is_answered_by_the_sentence_saying_it_is_normal() {
+    let mut files = FIXTURES.to_vec();
+    files.extend(VISITOR_FIXTURES);
+    let app = engine(&files).await;
+    check(
+        &app,
+        &[
+            // Not the list of who may not be treated, though "should I" asks that elsewhere.
+            (
+                "my skin is flaking 3 days after microneedling, should i worry?",
+                "answer",
+                &["normal sign of renewal"],
+                Some("downtime"),
+            ),
+            // Not the aftercare line that also names bruising.
+            (
+                "got a little bruise after my botox yesterday is that ok",
+                "answer",
+                &["up to a week"],
+                None,
+            ),
+        ],
+    )
+    .await;
+}

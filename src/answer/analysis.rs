@@ -51,6 +51,9 @@ pub struct Concept {
     /// An everyday word that some section heading is named by ("medium peels"): a topic
     /// where the articles that answer have such a heading, the visitor's context elsewhere.
     pub named_by_heading: bool,
+    /// An effect the visitor describes ("blisters", "itchy"): a sentence naming it answers
+    /// whether it is normal, whatever its section is called.
+    pub effect: bool,
 }
 
 impl Concept {
@@ -82,6 +85,32 @@ impl Analysis {
 
     pub fn primary_intent(&self) -> Option<Intent> {
         self.intents.first().copied()
+    }
+}
+
+/// How much more an effect the visitor describes weighs when they ask whether it is normal:
+/// the effect is what the message is about, the rest ("along the vein", "10 days") its
+/// circumstances.
+const EFFECT_WEIGHT: f32 = 1.5;
+
+/// Marks the concepts the visitor said with a symptom's word.
+fn mark_effects(
+    concepts: &mut [Concept],
+    stems: &[String],
+    domain: &[Option<Domain>],
+    intents: &[Intent],
+) {
+    let asks_if_normal = intents.contains(&Intent::SideEffects);
+    for concept in concepts.iter_mut().filter(|c| c.is_topic()) {
+        concept.effect = concept.forms[0].stems.iter().any(|stem| {
+            stems
+                .iter()
+                .zip(domain)
+                .any(|(s, d)| s == stem && *d == Some(Domain::Symptom))
+        });
+        if concept.effect && asks_if_normal {
+            concept.weight *= EFFECT_WEIGHT;
+        }
     }
 }
 
@@ -118,6 +147,7 @@ impl Analyzer<'_> {
             intents = self.intents_of_forms(&concepts);
         }
         self.weigh_areas(&mut concepts, &intents);
+        mark_effects(&mut concepts, &stems, &domain, &intents);
         let continues = matches!(
             corrected.first().map(String::as_str),
             Some("and" | "also" | "what" | "how")
@@ -392,6 +422,7 @@ impl Analyzer<'_> {
             context: false,
             scoped: false,
             named_by_heading: false,
+            effect: false,
         });
     }
 

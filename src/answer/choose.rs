@@ -97,7 +97,7 @@ pub fn ranked(
     candidates: &[Candidate],
     interner: &Interner,
     limit: usize,
-) -> Vec<(f32, f32, String)> {
+) -> Vec<(f32, f32, f32, String)> {
     let weights = Weights::of(analysis);
     if candidates.is_empty() || weights.total <= 0.0 {
         return Vec::new();
@@ -113,6 +113,7 @@ pub fn ranked(
             let text = &c.sentence(s.sentence).text;
             (
                 s.score,
+                s.near,
                 s.evidence,
                 format!("[{}] {text}", c.passage().heading),
             )
@@ -305,6 +306,7 @@ mod tests {
             context: false,
             scoped: false,
             named_by_heading: false,
+            effect: false,
         }
     }
 

@@ -50,8 +50,10 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
     }
     found.sort();
     refine_how_long(vocabulary, stems, &mut found);
-    // "the recovery after a peel" asks how long, not what to do afterwards.
-    if found.contains(&Intent::Duration) && aftercare_cues == 0 {
+    // "the recovery after a peel" asks how long, and "is that meant to happen after the
+    // laser" whether it is normal: a bare "after" says when, not what to do afterwards.
+    let says_when = |i: &Intent| matches!(i, Intent::Duration | Intent::SideEffects);
+    if aftercare_cues == 0 && found.iter().any(says_when) {
         found.retain(|i| *i != Intent::Aftercare);
     }
     // A general cue ("what is", "where") yields to a specific one: "what is the downtime"
@@ -68,13 +70,14 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
     found
 }
 
-/// A message that describes an effect after a treatment ("bruised and swollen after cryo")
-/// asks whether it is normal and how long it lasts, not what to do afterwards.
+/// A message that describes an effect after a treatment ("bruised and swollen after cryo",
+/// "still numb a week after, should I worry?") asks whether it is normal and how long it
+/// lasts, not what to do afterwards, whether the treatment hurts or who may have it.
 pub fn read_as_effect(vocabulary: &Vocabulary, stems: &[String], found: &mut Vec<Intent>) {
     if !found.contains(&Intent::Aftercare) {
         return;
     }
-    found.retain(|i| *i != Intent::Aftercare);
+    found.retain(|i| !matches!(i, Intent::Aftercare | Intent::Pain | Intent::Suitability));
     if !found.contains(&Intent::SideEffects) {
         found.push(Intent::SideEffects);
     }
@@ -240,6 +243,14 @@ pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: 
             score(words.len() > 6 && (is_a || acts), words.len() > 6 && is)
         }
     }
+}
+
+/// The sentence says an effect is expected or passes.
+pub fn reassures(vocabulary: &Vocabulary, sentence: &str) -> bool {
+    let reassuring = &vocabulary.evidence.reassuring;
+    sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| reassuring.iter().any(|r| r.eq_ignore_ascii_case(w)))
 }
 
 /// A number shortly before a session word: "3-5 sessions", "a course of 4-6 treatments".

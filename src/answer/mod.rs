@@ -230,8 +230,11 @@ impl Answerer {
         if let Ok(candidates) = retrieve(&knowledge, &searcher, &analysis, &scope) {
             let interner = &knowledge.passages.interner;
             out.push_str(&format!("{} passages read\n", candidates.len()));
-            for (score, evidence, text) in choose::ranked(&analysis, &candidates, interner, 6) {
-                out.push_str(&format!("{score:.3} (evidence {evidence:.2}) {text}\n"));
+            for (score, near, evidence, text) in choose::ranked(&analysis, &candidates, interner, 6)
+            {
+                out.push_str(&format!(
+                    "{score:.3} (near {near:.2}, evidence {evidence:.2}) {text}\n"
+                ));
             }
         }
         out

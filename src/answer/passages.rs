@@ -88,6 +88,8 @@ pub struct Sentence {
     pub first: Option<u32>,
     /// The numbers it states, to tell facts apart.
     pub numbers: Vec<Box<str>>,
+    /// Says an effect is expected and passes ("is common", "fades within a week").
+    pub reassures: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +101,8 @@ pub struct Analysed {
     pub sentences: Vec<Sentence>,
     /// Whether the heading names each intent ("How to prepare…"), by [`Intent::index`].
     pub heading_cues: [bool; Intent::COUNT],
+    /// The heading says its effects are expected ("Side effects: what is normal?").
+    pub heading_reassures: bool,
 }
 
 impl Analysed {
@@ -123,6 +127,7 @@ impl Analysed {
                     stems: Stems::from_stems(&stems, interner),
                     numbers,
                     evidence,
+                    reassures: intent::reassures(vocabulary, sentence),
                 }
             })
             .collect();
@@ -131,6 +136,7 @@ impl Analysed {
             title: Stems::of(&passage.title, interner),
             whole: Stems::from_stems(&all, interner),
             heading_cues: heading_cues(vocabulary, &passage),
+            heading_reassures: intent::reassures(vocabulary, &passage.heading),
             sentences,
             passage,
         }

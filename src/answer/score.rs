@@ -102,6 +102,8 @@ pub struct Scored {
     /// Topic weight found in the passage or its heading, not just the article's title.
     pub local: f32,
     pub evidence: f32,
+    /// Share of the question's weight found at the sentence (its floors counted).
+    pub near: f32,
 }
 
 impl Scored {
@@ -161,6 +163,8 @@ pub struct PassageScore<'a> {
     introduces: bool,
     /// Share of the question's weight, its scoped treatment apart, that the heading holds.
     heading_match: f32,
+    /// The visitor describes an effect of their own.
+    describes_effect: bool,
     anywhere: f32,
     topic: f32,
     local: f32,
@@ -268,6 +272,7 @@ impl<'a> PassageScore<'a> {
             } else {
                 0.0
             },
+            describes_effect: analysis.concepts.iter().any(|c| c.effect),
             anywhere,
             topic,
             local,
@@ -281,6 +286,7 @@ impl<'a> PassageScore<'a> {
         let sentence = &self.passage.sentences[i];
         let here_set = query.found_in(&sentence.stems);
         let mut near = 0.0;
+        let mut effect_named = false;
         for (((concept, forms), any), floor) in analysis
             .concepts
             .iter()
@@ -293,9 +299,17 @@ impl<'a> PassageScore<'a> {
             } else {
                 presence(forms, here_set, false)
             };
+            effect_named |= concept.effect && here > 0.0;
             near += concept.weight * here.max(*floor);
         }
-        let evidence = evidence(&analysis.intents, sentence);
+        let reassures = sentence.reassures || self.passage.heading_reassures;
+        let effect = match (self.describes_effect, effect_named, reassures) {
+            (false, ..) => Effect::NotAsked,
+            (true, false, _) => Effect::Unnamed,
+            (true, true, false) => Effect::Named,
+            (true, true, true) => Effect::Reassured,
+        };
+        let evidence = evidence(&analysis.intents, sentence, effect);
         // "What is microneedling?" is best answered by a sentence about it, not one that
         // mentions it in passing.
         let defines = matches!(
@@ -330,6 +344,7 @@ impl<'a> PassageScore<'a> {
             topic: self.topic,
             local: self.local,
             evidence,
+            near: near / total,
         }
     }
 }
@@ -447,12 +462,35 @@ fn form_masks(concept: &Concept, interner: &Interner, ids: &mut Vec<u32>) -> Vec
     forms
 }
 
+/// Whether a sentence names the effect the visitor describes, and says it is expected (or its
+/// heading does).
+#[derive(Clone, Copy)]
+enum Effect {
+    /// The visitor describes no effect of their own.
+    NotAsked,
+    Unnamed,
+    Named,
+    Reassured,
+}
+
 /// How well a sentence answers what is asked: the first (most specific) intent counts most.
-fn evidence(intents: &[Intent], sentence: &Sentence) -> f32 {
+/// A sentence naming the effect the visitor describes speaks to whether it is normal; clearly
+/// when it also says the effect is expected or passes.
+fn evidence(intents: &[Intent], sentence: &Sentence, effect: Effect) -> f32 {
     let (mut sum, mut weights) = (0.0, 0.0);
     for (rank, intent) in intents.iter().enumerate() {
         let weight = if rank == 0 { 1.0 } else { MODEL.later_intent };
-        sum += weight * sentence.evidence[intent.index()];
+        let mut found = sentence.evidence[intent.index()];
+        // Asked whether their own effect is normal, a sentence about other effects says less.
+        if *intent == Intent::SideEffects {
+            found = match effect {
+                Effect::NotAsked => found,
+                Effect::Unnamed => found * 0.5,
+                Effect::Named => 0.5,
+                Effect::Reassured => 1.0,
+            };
+        }
+        sum += weight * found;
         weights += weight;
     }
     if weights > 0.0 { sum / weights } else { 0.0 }

@@ -235,6 +235,9 @@ evidence_lists! {
     currency,
     numbers,
     weekdays,
+    /// Words that say an effect is expected and passes: a sentence naming the visitor's
+    /// effect with one of them answers "is that normal?".
+    reassuring,
 }
 
 /// Greetings, thanks and goodbyes, and the words that may come with them.
