@@ -797,3 +797,57 @@ async fn an_effect_described_after_treatment_is_answered_by_the_sentence_saying_
     )
     .await;
 }
+
+#[tokio::test]
+async fn within_a_section_the_sentence_that_answers_is_chosen_over_its_neighbours() {
+    let app = engine(&[
+        "tests/fixtures/more/laser-hair-removal.md",
+        FIXTURES[0],
+        FIXTURES[1],
+    ])
+    .await;
+    check(
+        &app,
+        &[
+            // The statement for most people, not the list's items for kinds of hair.
+            (
+                "how many laser hair removal sessions would someone need",
+                "answer",
+                &["6-8 sessions"],
+                Some("how many"),
+            ),
+            // How far apart is its own fact, not the count.
+            (
+                "how often do i come in for laser hair removal",
+                "answer",
+                &["every 4 weeks"],
+                Some("how far apart"),
+            ),
+            // An item of a list headed by the question answers it without its words.
+            (
+                "i have epilepsy, am i ok to have laser hair removal?",
+                "answer",
+                &["epilepsy"],
+                Some("who should not"),
+            ),
+            // The effect described, from the list of what is normal.
+            (
+                "had laser hair removal yesterday and theres little red bumps everywhere, normal?",
+                "answer",
+                &["settle within a day or two"],
+                Some("normal afterwards"),
+            ),
+        ],
+    )
+    .await;
+    // Two questions: two paragraphs, no section labels.
+    let both = app
+        .ask("how many sessions and how far apart for laser hair removal on my face")
+        .await;
+    let text = answer_text(&both);
+    assert!(
+        text.contains("6-8 sessions") && text.contains("every 4 weeks"),
+        "{both}"
+    );
+    assert!(!text.contains('•'), "{both}");
+}

@@ -79,6 +79,18 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The visitor said the concept only in words of this kind ("tummy": an area).
+    pub fn said_as(&self, concept: &Concept, kind: Domain) -> bool {
+        let own = &concept.forms[0].stems;
+        !own.is_empty()
+            && own.iter().all(|stem| {
+                self.stems
+                    .iter()
+                    .zip(&self.domain)
+                    .any(|(s, d)| s == stem && *d == Some(kind))
+            })
+    }
+
     pub fn topics(&self) -> impl Iterator<Item = &Concept> {
         self.concepts.iter().filter(|c| c.is_topic())
     }
@@ -92,6 +104,9 @@ impl Analysis {
 /// the effect is what the message is about, the rest ("along the vein", "10 days") its
 /// circumstances.
 const EFFECT_WEIGHT: f32 = 1.5;
+
+/// What a number of the visitor's weighs, of its rarity's weight.
+const NUMBER_WEIGHT: f32 = 0.25;
 
 /// Marks the concepts the visitor said with a symptom's word.
 fn mark_effects(
@@ -345,6 +360,11 @@ impl Analyzer<'_> {
                 if let Some(last) = concepts.last_mut().filter(|c| c.label == *word) {
                     last.context = context;
                     last.named_by_heading = everyday && headed && !number;
+                    // The visitor's own numbers ("5 years old", "2 days ago") seldom are the
+                    // article's: a "5" in "3-5 sessions" is a coincidence, not a match.
+                    if number && context {
+                        last.weight *= NUMBER_WEIGHT;
+                    }
                 }
             }
             i += 1;

@@ -134,12 +134,27 @@ fn score(
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
     let query = QueryStems::new(&analysis.concepts, interner);
+    let sections = sections(analysis, &query, candidates);
+    let section_of = |c: &Candidate| {
+        let p = c.passage();
+        sections
+            .iter()
+            .find(|((slug, ord), _)| *slug == p.slug && *ord == p.section_ord)
+            .map_or(0, |(_, found)| *found)
+    };
     let mut scored = Vec::new();
     let mut scratch = Scratch::default();
     for (index, candidate) in candidates.iter().enumerate() {
         let passage = &candidate.analysed;
         let retrieval = candidate.score / top;
-        let read = PassageScore::new(analysis, &query, weights, passage, retrieval, &mut scratch);
+        let read = PassageScore::new(
+            analysis,
+            &query,
+            weights,
+            (passage, section_of(candidate)),
+            retrieval,
+            &mut scratch,
+        );
         if let Some(read) = read {
             scored.extend((0..passage.sentences.len()).map(|i| read.sentence(index, i)));
         }
@@ -148,6 +163,29 @@ fn score(
         s.judge_coverage(weights.topics);
     }
     scored
+}
+
+/// The question's stems found in each section, by article and section, when the articles are
+/// read whole: every passage of a section is then among the candidates.
+fn sections<'c>(
+    analysis: &Analysis,
+    query: &QueryStems,
+    candidates: &'c [Candidate],
+) -> Vec<((&'c str, u64), u128)> {
+    let mut sections: Vec<((&str, u64), u128)> = Vec::new();
+    if !analysis.within_articles {
+        return sections;
+    }
+    for candidate in candidates {
+        let a = &candidate.analysed;
+        let key = (a.passage.slug.as_str(), a.passage.section_ord);
+        let found = query.found_in(&a.whole) | query.found_in(&a.heading);
+        match sections.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, all)) => *all |= found,
+            None => sections.push((key, found)),
+        }
+    }
+    sections
 }
 
 const ALL_INTENTS: [Intent; 7] = [
@@ -164,6 +202,7 @@ fn differs_by_topic(intent: Intent) -> bool {
     matches!(
         intent,
         Intent::Count
+            | Intent::Interval
             | Intent::Duration
             | Intent::SessionLength
             | Intent::Longevity

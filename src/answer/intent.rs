@@ -70,11 +70,13 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
     found
 }
 
-/// A message that describes an effect after a treatment ("bruised and swollen after cryo",
+/// A message that describes an effect after a treatment, or asks how long one lasts
+/// ("bruised and swollen after cryo",
 /// "still numb a week after, should I worry?") asks whether it is normal and how long it
 /// lasts, not what to do afterwards, whether the treatment hurts or who may have it.
 pub fn read_as_effect(vocabulary: &Vocabulary, stems: &[String], found: &mut Vec<Intent>) {
-    if !found.contains(&Intent::Aftercare) {
+    // "still bruised and achy, how long does this last?" asks how long the effect lasts.
+    if !found.contains(&Intent::Aftercare) && !found.contains(&Intent::Longevity) {
         return;
     }
     found.retain(|i| !matches!(i, Intent::Aftercare | Intent::Pain | Intent::Suitability));
@@ -159,13 +161,16 @@ pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: 
                     .any(|c| words.contains(&c.as_str()) && lower.contains(c.as_str())),
             false,
         ),
-        Intent::Count => {
-            let sessionish = has(&ev.session);
-            let spacing = has(&ev.spacing) && has(&ev.time_units);
-            score(
-                counted(vocabulary, &words) || number && spacing,
-                sessionish && has(&ev.several),
-            )
+        Intent::Count => score(
+            counted(vocabulary, &words, lower.contains("; ")),
+            has(&ev.session) && has(&ev.several),
+        ),
+        // How far apart: a time with a word of spacing ("spaced 4 weeks apart", "every 6
+        // weeks", "at least 6 weeks between sessions").
+        Intent::Interval => {
+            let spacing = has(&ev.spacing);
+            let timed = (number || has(&ev.rough_amounts)) && has(&ev.time_units);
+            score(spacing && timed, spacing && has(&ev.session))
         }
         Intent::Duration => {
             let timed =
@@ -253,14 +258,57 @@ pub fn reassures(vocabulary: &Vocabulary, sentence: &str) -> bool {
         .any(|w| reassuring.iter().any(|r| r.eq_ignore_ascii_case(w)))
 }
 
-/// A number shortly before a session word: "3-5 sessions", "a course of 4-6 treatments".
-fn counted(vocabulary: &Vocabulary, words: &[&str]) -> bool {
+/// The sentence speaks of most people or cases ("Most people need…", "generally"), not of
+/// one kind; "the most" is a superlative.
+pub fn general(vocabulary: &Vocabulary, sentence: &str) -> bool {
+    let general = &vocabulary.evidence.general;
+    let words: Vec<String> = sentence
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| general.iter().any(|g| g == w) && !(i > 0 && words[i - 1] == "the"))
+}
+
+/// A number shortly before a session word ("3-5 sessions", "a course of 4-6 treatments"), or
+/// just after one as a table gives it ("typical sessions 3-5"), unless that number is a time
+/// ("sessions 4 weeks apart"); or a number of anything that is not a time ("4-6 peels"). A
+/// table's row is read as "Area: typical units 20; review 2 weeks".
+fn counted(vocabulary: &Vocabulary, words: &[&str], table_row: bool) -> bool {
     let ev = &vocabulary.evidence;
+    let is_number =
+        |n: &&str| n.chars().all(|c| c.is_ascii_digit()) || ev.numbers.iter().any(|x| x == n);
+    let is_time = |w: &&str| ev.time_units.iter().any(|u| word_is(w, u));
+    // A number (not of a time) within two words after `i`: "sessions 3-5", "units 20", not
+    // "sessions 6-8 weeks apart".
+    let number_after = |i: usize| {
+        (i + 1..(i + 3).min(words.len())).any(|j| {
+            let mut end = j;
+            while end < words.len() && is_number(&words[end]) {
+                end += 1;
+            }
+            end > j && !words.get(end).is_some_and(&is_time)
+        })
+    };
+    let plural = |w: &&str| {
+        w.len() > 3
+            && w.ends_with('s')
+            && !w.ends_with("ss")
+            && !is_time(w)
+            && !ev.not_counted.iter().any(|n| n == w)
+            && !w.chars().any(|c| c.is_ascii_digit())
+    };
     words.iter().enumerate().any(|(i, w)| {
-        ev.session.iter().any(|s| word_is(w, s))
-            && words[i.saturating_sub(2)..i]
-                .iter()
-                .any(|n| n.chars().all(|c| c.is_ascii_digit()) || ev.numbers.iter().any(|x| x == n))
+        let session = ev.session.iter().any(|s| word_is(w, s));
+        let before = i > 0 && is_number(&words[i - 1]);
+        let counted = session && words[i.saturating_sub(2)..i].iter().any(is_number);
+        // Only a table's row names what it counts before the number ("units 20"): in a
+        // sentence, "helps 4 people" does not count helps.
+        let named = session || plural(w) && table_row;
+        counted || (session || plural(w)) && before || named && number_after(i)
     })
 }
 
@@ -364,6 +412,49 @@ mod tests {
             ),
             0.0
         );
+    }
+
+    #[test]
+    fn how_many_and_how_far_apart_are_different_facts() {
+        assert_eq!(
+            intents("how far apart are the sessions"),
+            vec![Intent::Interval]
+        );
+        assert_eq!(
+            intents("how many sessions and how often"),
+            vec![Intent::Count, Intent::Interval]
+        );
+        let stems = Vec::new();
+        let count = |sentence| evidence(Intent::Count, sentence, &stems);
+        let interval = |sentence| evidence(Intent::Interval, sentence, &stems);
+        // A table's row gives the number after its column's name.
+        assert_eq!(
+            count("Sun spots: typical sessions 3-5; interval 4 weeks."),
+            1.0
+        );
+        assert_eq!(count("Most people need 4-6 peels to see a change."), 1.0);
+        assert_eq!(count("We space sessions 6-8 weeks apart."), 0.0);
+        assert_eq!(count("It can hold 1,000 times its weight in water."), 0.0);
+        assert_eq!(interval("We space sessions 6-8 weeks apart."), 1.0);
+        assert_eq!(interval("We leave at least 6 weeks between sessions."), 1.0);
+        assert_eq!(interval("Most tattoos need 6-10 sessions."), 0.0);
+    }
+
+    #[test]
+    fn a_statement_about_most_people_is_general_and_the_most_is_not() {
+        let general = |sentence| super::general(Vocabulary::built_in(), sentence);
+        assert!(general("Most professional tattoos need 6-10 sessions."));
+        assert!(!general("It is the most popular treatment we offer."));
+        assert!(!general("Cosmetic tattoos need 3-5 sessions."));
+    }
+
+    #[test]
+    fn an_effect_is_reassured_by_words_that_say_it_is_expected() {
+        let reassures = |sentence| super::reassures(Vocabulary::built_in(), sentence);
+        assert!(reassures("Blistering is common and heals within a week."));
+        assert!(!reassures(
+            "Keep the area out of the sun, or it may blister."
+        ));
     }
 
     #[test]

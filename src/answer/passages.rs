@@ -90,6 +90,8 @@ pub struct Sentence {
     pub numbers: Vec<Box<str>>,
     /// Says an effect is expected and passes ("is common", "fades within a week").
     pub reassures: bool,
+    /// Speaks of most people or cases, not one kind ("Most professional tattoos need…").
+    pub general: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +130,7 @@ impl Analysed {
                     numbers,
                     evidence,
                     reassures: intent::reassures(vocabulary, sentence),
+                    general: intent::general(vocabulary, sentence),
                 }
             })
             .collect();

@@ -201,6 +201,13 @@ pub fn answer(
             vocabulary.several_answers.clone()
         };
         for line in lines {
+            // Each of two questions gets its own paragraph: the visitor's questions say what
+            // each answers.
+            if apart {
+                text.push_str("\n\n");
+                text.push_str(&line.sentences.join(" "));
+                continue;
+            }
             let p = passage(line);
             // Within one article the section says which treatment; across articles the title
             // does, with the section too when the article has several lines.
@@ -210,7 +217,13 @@ pub fn answer(
                 (false, false) => p.title.clone(),
                 (false, true) => format!("{} ({})", p.title, p.heading),
             };
-            text.push_str(&format!("\n• {label}: {}", line.sentences.join(" ")));
+            // A heading that asks ("How far apart are sessions?") needs no colon after it.
+            let colon = if label.ends_with(['?', '!', '.', ':']) {
+                ""
+            } else {
+                ":"
+            };
+            text.push_str(&format!("\n• {label}{colon} {}", line.sentences.join(" ")));
         }
         text.trim_start().to_string()
     };

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use super::analysis::{Analysis, Concept, Form};
+use super::intent::Intent;
 use crate::index::ArticleSummary;
 use crate::text::{self, FastMap, FastSet};
 use crate::vocabulary::{Domain, Vocabulary};
@@ -208,6 +209,31 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
         },
     };
     analysis.within_articles = scope.is_narrow();
+    // Within a treatment's own articles a body area refines the question ("how many sessions
+    // on my face?"): a sentence naming it is better, but the article's general fact still
+    // answers when none does. Only for a fact that may differ by area (a count, a time),
+    // not when areas, or whether it helps there, are what is asked.
+    let by_area = analysis.primary_intent().is_some_and(|i| {
+        matches!(
+            i,
+            Intent::Count
+                | Intent::Interval
+                | Intent::Duration
+                | Intent::SessionLength
+                | Intent::Longevity
+                | Intent::Onset
+        )
+    });
+    if analysis.within_articles && by_area {
+        let areas: Vec<bool> = analysis
+            .concepts
+            .iter()
+            .map(|c| c.is_topic() && analysis.said_as(c, Domain::Area))
+            .collect();
+        for (concept, area) in analysis.concepts.iter_mut().zip(areas) {
+            concept.context |= area;
+        }
+    }
     scope
 }
 

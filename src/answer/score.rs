@@ -19,6 +19,10 @@ pub struct Model {
     /// A concept found only in the article's title counts this much of being in the passage:
     /// the title names the treatment, not the fact.
     pub title_presence: f32,
+    /// Within the articles the treatment decided, a concept found elsewhere in the passage's
+    /// section counts this much: a list item or a paragraph shares its section's subject
+    /// ("Most professional tattoos need 6-10 sessions" under a section that speaks of ink).
+    pub section_presence: f32,
     /// What a concept in the passage's heading counts near a sentence that lacks it: the
     /// heading says what the section is about.
     pub floor_heading: f32,
@@ -35,6 +39,8 @@ pub struct Model {
     pub evidence: f32,
     /// Bonus for a section whose heading names the intent ("How to prepare").
     pub heading_cue: f32,
+    /// Evidence an item of a list under such a heading has at least.
+    pub listed: f32,
     /// Bonus for an article's introduction when the question asks what the treatment is or
     /// how it works: less than a section headed "What is …", which says so.
     pub introduces: f32,
@@ -50,6 +56,9 @@ pub struct Model {
     pub lead_in: f32,
     /// Bonus for a paragraph's first sentence: where a paragraph states its point.
     pub lead: f32,
+    /// Bonus for a statement about most people over one about a kind of case: among close
+    /// sentences it is the answer for a visitor who names no kind.
+    pub general: f32,
     /// Penalty for a sentence shorter than `short_words`: too little to answer alone.
     pub short: f32,
     pub short_words: usize,
@@ -68,6 +77,7 @@ pub const MODEL: Model = Model {
     min_coverage: 0.7,
     min_coverage_within: 0.5,
     title_presence: 0.8,
+    section_presence: 0.8,
     floor_heading: 0.5,
     floor_passage: 0.45,
     floor_title: 0.35,
@@ -75,12 +85,14 @@ pub const MODEL: Model = Model {
     near: 2.0,
     evidence: 1.2,
     heading_cue: 0.6,
+    listed: 0.5,
     introduces: 0.3,
     heading_match: 0.8,
     retrieval: 0.3,
     defines: 0.5,
     lead_in: 0.6,
     lead: 0.15,
+    general: 0.1,
     short: 0.3,
     short_words: 5,
     later_intent: 0.5,
@@ -173,11 +185,13 @@ pub struct PassageScore<'a> {
 impl<'a> PassageScore<'a> {
     /// Reads the passage; `None` when it lacks what the question is about (none of its
     /// sentences could be chosen).
+    /// `section`: the question's stems found anywhere in the passage's section, when the
+    /// articles are read whole (else 0).
     pub fn new(
         analysis: &'a Analysis,
         query: &'a QueryStems,
         weights: Weights,
-        passage: &'a Analysed,
+        (passage, section): (&'a Analysed, u128),
         retrieval: f32,
         scratch: &'a mut Scratch,
     ) -> Option<PassageScore<'a>> {
@@ -236,7 +250,14 @@ impl<'a> PassageScore<'a> {
                 unscoped += concept.weight;
             }
             let in_passage = heading.max(*whole);
-            let somewhere = in_passage.max(m.title_presence * title);
+            let in_section = if concept.scoped {
+                0.0
+            } else {
+                presence(forms, section, false)
+            };
+            let somewhere = in_passage
+                .max(m.title_presence * title)
+                .max(m.section_presence * in_section);
             anywhere += concept.weight * somewhere;
             if concept.is_topic() {
                 topic += concept.weight * somewhere;
@@ -309,7 +330,12 @@ impl<'a> PassageScore<'a> {
             (true, true, false) => Effect::Named,
             (true, true, true) => Effect::Reassured,
         };
-        let evidence = evidence(&analysis.intents, sentence, effect);
+        let mut evidence = evidence(&analysis.intents, sentence, effect);
+        // An item of a list headed by what is asked ("Who should not have it?") answers it,
+        // though items are fragments that seldom repeat the heading's words.
+        if self.heading_cue && self.passage.passage.item {
+            evidence = evidence.max(MODEL.listed);
+        }
         // "What is microneedling?" is best answered by a sentence about it, not one that
         // mentions it in passing.
         let defines = matches!(
@@ -327,6 +353,9 @@ impl<'a> PassageScore<'a> {
         }
         if i == 0 {
             penalty -= m.lead;
+        }
+        if sentence.general {
+            penalty -= m.general;
         }
         let total = self.weights.total;
         let score = m.near * near / total
@@ -406,7 +435,7 @@ impl QueryStems {
     }
 
     /// The bits of the question's stems that `set` holds: a lookup per stem of the set.
-    fn found_in(&self, set: &Stems) -> u128 {
+    pub fn found_in(&self, set: &Stems) -> u128 {
         let mut mask = 0u128;
         for &id in set.ids() {
             if let Some(&bit) = self.bits.get(id as usize)

@@ -39,6 +39,7 @@ pub enum Intent {
     Cost,
     Logistics,
     Count,
+    Interval,
     Duration,
     SessionLength,
     Longevity,
@@ -56,11 +57,12 @@ pub enum Intent {
 }
 
 impl Intent {
-    pub const COUNT: usize = 17;
+    pub const COUNT: usize = 18;
     pub const ALL: [Intent; Intent::COUNT] = [
         Intent::Cost,
         Intent::Logistics,
         Intent::Count,
+        Intent::Interval,
         Intent::Duration,
         Intent::SessionLength,
         Intent::Longevity,
@@ -87,6 +89,7 @@ impl Intent {
             Intent::Cost => "cost",
             Intent::Logistics => "logistics",
             Intent::Count => "count",
+            Intent::Interval => "interval",
             Intent::Duration => "duration",
             Intent::SessionLength => "session_length",
             Intent::Longevity => "longevity",
@@ -238,6 +241,11 @@ evidence_lists! {
     /// Words that say an effect is expected and passes: a sentence naming the visitor's
     /// effect with one of them answers "is that normal?".
     reassuring,
+    /// Words of a statement about most people rather than a kind of case ("Most tattoos
+    /// need…", "generally"): the answer when the visitor names no kind.
+    general,
+    /// Plurals a number goes with that are not things counted ("1,000 times", "50 percent").
+    not_counted,
 }
 
 /// Greetings, thanks and goodbyes, and the words that may come with them.
