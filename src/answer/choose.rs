@@ -97,7 +97,7 @@ pub fn ranked(
     candidates: &[Candidate],
     interner: &Interner,
     limit: usize,
-) -> Vec<(f32, f32, f32, String)> {
+) -> Vec<(f32, f32, f32, f32, String)> {
     let weights = Weights::of(analysis);
     if candidates.is_empty() || weights.total <= 0.0 {
         return Vec::new();
@@ -115,6 +115,7 @@ pub fn ranked(
                 s.score,
                 s.near,
                 s.evidence,
+                s.coverage,
                 format!("[{}] {text}", c.passage().heading),
             )
         })
@@ -392,6 +393,34 @@ mod tests {
         );
         let choice = choose(&asked, &candidates(&[p]), &interner);
         assert_eq!(chosen(&choice), ["Most people need 3-6 sessions for acne."]);
+    }
+
+    #[test]
+    fn a_condition_the_article_never_names_is_not_found_by_its_number_nor_the_treatment() {
+        let interner = Interner::default();
+        let p = passage(
+            &interner,
+            "Who is it for",
+            1,
+            "It suits skin type 1 to 3 best, and most people need 3 sessions.",
+        );
+        // "type 1 diabetes": only "diabet" says something alone.
+        let mut diabetes = concept(&["type", "1", "diabet"], 3.0, false);
+        diabetes.forms.push(Form {
+            stems: ["diabet".to_string()].into(),
+            original: false,
+            broad: false,
+            doc_freq: 0,
+        });
+        // Within the treatment's own article, which every passage is about.
+        let mut peel = concept(&["peel"], 3.0, false);
+        peel.scoped = true;
+        let mut asked = analysis(&[Intent::Suitability], vec![peel, diabetes]);
+        asked.within_articles = true;
+        assert!(matches!(
+            choose(&asked, &candidates(&[p]), &interner),
+            Choice::NotFound
+        ));
     }
 
     #[test]

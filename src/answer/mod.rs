@@ -230,10 +230,11 @@ impl Answerer {
         if let Ok(candidates) = retrieve(&knowledge, &searcher, &analysis, &scope) {
             let interner = &knowledge.passages.interner;
             out.push_str(&format!("{} passages read\n", candidates.len()));
-            for (score, near, evidence, text) in choose::ranked(&analysis, &candidates, interner, 6)
+            for (score, near, evidence, coverage, text) in
+                choose::ranked(&analysis, &candidates, interner, 6)
             {
                 out.push_str(&format!(
-                    "{score:.3} (near {near:.2}, evidence {evidence:.2}) {text}\n"
+                    "{score:.3} (near {near:.2}, evidence {evidence:.2}, coverage {coverage:.2}) {text}\n"
                 ));
             }
         }

@@ -75,7 +75,7 @@ pub struct Model {
 
 pub const MODEL: Model = Model {
     min_coverage: 0.7,
-    min_coverage_within: 0.5,
+    min_coverage_within: 0.4,
     title_presence: 0.8,
     section_presence: 0.8,
     floor_heading: 0.5,
@@ -142,7 +142,13 @@ impl Weights {
     pub fn of(analysis: &Analysis) -> Weights {
         Weights {
             total: analysis.concepts.iter().map(|c| c.weight).sum(),
-            topics: analysis.topics().map(|c| c.weight).sum(),
+            // The treatment that decided the articles is in all of them: what else the
+            // question is about decides whether a passage answers.
+            topics: analysis
+                .topics()
+                .filter(|c| !c.scoped)
+                .map(|c| c.weight)
+                .sum(),
             coverage: if analysis.within_articles {
                 MODEL.min_coverage_within
             } else {
@@ -259,7 +265,7 @@ impl<'a> PassageScore<'a> {
                 .max(m.title_presence * title)
                 .max(m.section_presence * in_section);
             anywhere += concept.weight * somewhere;
-            if concept.is_topic() {
+            if concept.is_topic() && !concept.scoped {
                 topic += concept.weight * somewhere;
                 local += concept.weight * in_passage;
             }
@@ -396,6 +402,9 @@ pub struct QueryStems {
 #[derive(Debug, Clone, Copy)]
 struct FormMask {
     mask: u128,
+    /// The stems of it that say something alone (the concept's parts): only they count
+    /// towards part of a phrase found. The "type" and "1" of "type 1 diabetes" do not.
+    content: u128,
     len: u32,
     /// How much a full match counts: the visitor's words 1, an alternative less, a broader
     /// word least.
@@ -482,11 +491,20 @@ fn form_masks(concept: &Concept, interner: &Interner, ids: &mut Vec<u32>) -> Vec
             };
             forms.push(FormMask {
                 mask,
+                content: mask,
                 len: form.stems.len() as u32,
                 credit,
                 broad: form.broad,
             });
         }
+    }
+    // A phrase's content stems are those the concept also has as a form of one word.
+    let singles = forms
+        .iter()
+        .filter(|f| f.len == 1)
+        .fold(0u128, |all, f| all | f.mask);
+    for form in forms.iter_mut().filter(|f| f.len > 1) {
+        form.content = form.mask & singles;
     }
     forms
 }
@@ -536,7 +554,10 @@ fn presence(forms: &[FormMask], found: u128, label: bool) -> f32 {
             let share = match hits {
                 0 => 0.0,
                 n if n == f.len => 1.0,
-                n => MODEL.partial_phrase * n as f32 / f.len as f32,
+                _ => {
+                    let content = (f.content & found).count_ones();
+                    MODEL.partial_phrase * content as f32 / f.len as f32
+                }
             };
             share * f.credit
         })
