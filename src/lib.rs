@@ -14,7 +14,8 @@
 //! Beside them, lower down: [`urgent`] reads a message for warning signs after treatment;
 //! [`vocabulary`] holds the words messages and sentences are read with, as data; [`config`]
 //! the command line; [`text`] the analyzer, word and sentence splitting they share; [`record`]
-//! a reply's kind and ids, which answering, the store and HTTP all speak of.
+//! a reply's kind and ids, which answering, the store and HTTP all speak of; [`redact`]
+//! personal details in visitors' text, which the store takes out and answering notices.
 
 pub mod answer;
 pub mod chunk;
@@ -23,6 +24,7 @@ pub mod corpus;
 pub mod http;
 pub mod index;
 pub mod record;
+pub mod redact;
 pub mod search;
 pub mod store;
 pub mod text;

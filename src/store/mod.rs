@@ -8,13 +8,12 @@
 //!
 //! The parts: `schema` (tables, migrations), `database` (the connection, noticing a deleted
 //! or replaced file), `writer` (the recorder and its thread), `issued` (answer ids given
-//! lately), `report` (the staff report), `redact` (personal details out), `columns` (a
-//! reply's kind and ids as column text).
+//! lately), `report` (the staff report), `columns` (a reply's kind and ids as column text).
+//! Personal details are taken out by [`crate::redact`].
 
 mod columns;
 mod database;
 mod issued;
-mod redact;
 mod report;
 mod schema;
 mod writer;
@@ -27,9 +26,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::params;
 
 use crate::record::{AnswerId, ConversationId, Kind};
+pub use crate::redact::redact;
 use database::Db;
 pub use database::Unreadable;
-pub use redact::redact;
 pub use report::{Day, FeedbackCounts, Report, Unanswered, Unhelpful, UrgentTurn};
 pub use writer::Recorder;
 
