@@ -226,6 +226,7 @@ mod tests {
             contact: None,
             severity: None,
             emergency_phone: None,
+            callback: false,
         };
         let body = reply.to_json().unwrap();
         assert!(body.iter().all(|&b| b >= 0x20), "no raw control characters");
