@@ -8,7 +8,8 @@
 //!   immutable snapshot per index generation;
 //! - [`search`]: what was named -> the passages that hold it, ranked as tantivy would;
 //! - [`answer`]: a visitor's question -> the sentences that answer it, with sources;
-//! - [`store`]: the questions database behind the staff report;
+//! - [`store`]: the questions database behind the staff report, and call-back requests;
+//! - [`callback`]: a visitor's call-back request, checked, and sent on to the clinic;
 //! - [`http`]: the chat API, staff endpoints, article pages and the widget.
 //!
 //! Beside them, lower down: [`urgent`] reads a message for warning signs after treatment;
@@ -18,6 +19,7 @@
 //! personal details in visitors' text, which the store takes out and answering notices.
 
 pub mod answer;
+pub mod callback;
 pub mod chunk;
 pub mod config;
 pub mod corpus;

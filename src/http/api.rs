@@ -119,6 +119,7 @@ pub async fn welcome(State(state): State<AppState>) -> Json<Value> {
         "greeting": format!("Hello! Ask me about our treatments and I'll answer from {}'s articles.", settings.contact.name),
         "suggestions": state.answerer.starters(),
         "clinic": settings.contact,
+        "privacy": super::callback::widget_settings(&state),
     }))
 }
 

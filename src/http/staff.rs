@@ -18,7 +18,6 @@ use super::access::{STAFF_COOKIE, session_cookie};
 use super::error::{ApiError, ApiQuery};
 use super::html::render;
 use crate::answer::{Question, Reply};
-use crate::record::{BadRecord, ConversationId};
 use crate::store::{self, Report};
 
 const DEFAULT_DAYS: u32 = 30;
@@ -117,14 +116,7 @@ pub async fn erase_conversation(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id: ConversationId = id
-        .parse()
-        .map_err(|err: BadRecord| ApiError::BadRequest(err.to_string()))?;
-    state.answerer.forget(id.as_str());
-    state.recorder.erase(&id);
-    let recorder = state.recorder.clone();
-    let _ = tokio::task::spawn_blocking(move || recorder.flush()).await;
-    Ok(StatusCode::NO_CONTENT)
+    super::callback::erase(&state, &id).await
 }
 
 #[derive(Template)]
