@@ -184,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(staff::page))
         .route("/staff/login", post(staff::login))
         .route("/staff/logout", post(staff::logout))
+        .route("/staff/erase", post(staff::erase_form))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::staff_site,
@@ -192,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/api/welcome", get(api::welcome))
         .route("/api/widget-config", get(callback::widget_config))
+        .route("/privacy", get(pages::privacy))
         .route("/", get(pages::home))
         .route("/articles/{slug}", get(pages::article))
         .route("/static/{file}", get(pages::asset));

@@ -164,6 +164,13 @@ async fn a_call_back_request_is_listed_for_staff_newest_first_and_marked_handled
     assert_eq!(jane["status"], "new");
     assert!(jane["created"].as_str().unwrap().ends_with('Z'), "{jane}");
 
+    let page = app.get("/staff").await.text().await.unwrap();
+    assert!(
+        page.contains("Jane &#60;b&#62;Doe&#60;/b&#62;"),
+        "the name is escaped on the staff page"
+    );
+    assert!(!page.contains("<b>Doe</b>"));
+
     let id = first["id"].as_str().unwrap();
     let (status, _, marked) = app
         .post_json(&format!("/api/staff/callbacks/{id}/handled"), &json!({}))
@@ -344,4 +351,79 @@ async fn a_call_back_request_reaches_the_clinic_by_email() {
     }
     let recipients = inbox.recipients.lock().unwrap().clone();
     assert_eq!(recipients, ["hello@bloom.example"]);
+}
+
+#[tokio::test]
+async fn staff_mark_a_request_handled_and_erase_a_conversation_from_the_staff_page() {
+    let app = spawn_app(&[SHIPPED]).await;
+    let mut body = request("Jane");
+    body["conversation_id"] = json!("c_jane");
+    let (_, _, created) = app.post_json("/api/callback", &body).await;
+    let id = created["id"].as_str().unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = |path: &str| {
+        browser
+            .post(format!("{}{path}", app.base))
+            .header("accept", "text/html")
+            .header("content-type", "application/x-www-form-urlencoded")
+    };
+    let marked = form(&format!("/api/staff/callbacks/{id}/handled"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        marked.status(),
+        303,
+        "the page's button returns to the page"
+    );
+    assert_eq!(marked.headers()["location"], "/staff#callbacks");
+    let page = app.get("/staff").await.text().await.unwrap();
+    assert!(page.contains("callback-handled"), "shown as handled");
+    assert!(page.contains("c_jane"), "staff see the conversation id");
+
+    let erased = form("/staff/erase")
+        .body("conversation_id=c_jane")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 303);
+    assert_eq!(erased.headers()["location"], "/staff?erased=c_jane#erase");
+    assert!(app.callbacks().await.is_empty(), "its request is gone");
+    let page = app.get("/staff?erased=c_jane").await.text().await.unwrap();
+    assert!(
+        page.contains("<code>c_jane</code> is erased"),
+        "the page says so"
+    );
+    let refused = form("/staff/erase")
+        .body("conversation_id=%3Cscript%3E")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.headers()["location"],
+        "/staff?erase_failed=true#erase"
+    );
+}
+
+#[tokio::test]
+async fn the_privacy_notice_and_the_widget_say_how_long_questions_are_kept() {
+    let app = spawn_with(&[SHIPPED], |c| c.retention_days = 30).await;
+    let config: Value = app.get("/api/widget-config").await.json().await.unwrap();
+    assert_eq!(config["retention_days"], 30);
+    assert_eq!(config["privacy_url"], "/privacy");
+    let welcome: Value = app.get("/api/welcome").await.json().await.unwrap();
+    assert_eq!(welcome["privacy"]["retention_days"], 30);
+    let page = app.get("/privacy").await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("for 30 days"), "{page}");
+    let own = spawn_with(&[SHIPPED], |c| {
+        c.privacy_url = "https://clinic.example/privacy".into()
+    })
+    .await;
+    let config: Value = own.get("/api/widget-config").await.json().await.unwrap();
+    assert_eq!(config["privacy_url"], "https://clinic.example/privacy");
 }
