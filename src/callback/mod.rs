@@ -243,8 +243,43 @@ impl Outbox {
 
     /// Sends a stored request on, in the background; each channel notes on the row how it went.
     pub fn send(self: &Arc<Self>, row: &NewCallback) {
+        self.send_by(row, self.webhook.is_some(), self.mailer.is_some());
+    }
+
+    /// Sends on, in the background, the requests whose delivery the service's last stop cut
+    /// short. A channel no longer configured is marked failed: nothing will send it now.
+    pub fn resume(self: &Arc<Self>) {
+        let outbox = self.clone();
+        tokio::spawn(async move {
+            let store = outbox.store.clone();
+            let pending = match tokio::task::spawn_blocking(move || store.pending_callbacks()).await
+            {
+                Ok(Ok(pending)) => pending,
+                Ok(Err(err)) => {
+                    return tracing::warn!("could not resume call-back deliveries: {err}");
+                }
+                Err(_) => return,
+            };
+            for (row, webhook, email) in pending {
+                tracing::info!(callback = row.id, "resuming a call-back request's delivery");
+                outbox.send_by(
+                    &row,
+                    webhook && outbox.webhook.is_some(),
+                    email && outbox.mailer.is_some(),
+                );
+                if webhook && outbox.webhook.is_none() {
+                    outbox.note(&row.id, Channel::Webhook, (DeliveryState::Failed, 0));
+                }
+                if email && outbox.mailer.is_none() {
+                    outbox.note(&row.id, Channel::Email, (DeliveryState::Failed, 0));
+                }
+            }
+        });
+    }
+
+    fn send_by(self: &Arc<Self>, row: &NewCallback, webhook: bool, email: bool) {
         let notice = Arc::new(Notice::of(row, &self.clinic));
-        if self.webhook.is_some() {
+        if webhook {
             let (outbox, notice) = (self.clone(), notice.clone());
             tokio::spawn(async move {
                 let Some(webhook) = &outbox.webhook else {
@@ -254,10 +289,12 @@ impl Outbox {
                 outbox.note(&notice.id, Channel::Webhook, outcome);
             });
         }
-        if self.mailer.is_some() {
+        if email {
             let outbox = self.clone();
             tokio::spawn(async move {
-                let Some(mailer) = &outbox.mailer else { return };
+                let Some(mailer) = &outbox.mailer else {
+                    return;
+                };
                 let outcome = retry(outbox.first_backoff, |_| mailer.send(&notice)).await;
                 outbox.note(&notice.id, Channel::Email, outcome);
             });

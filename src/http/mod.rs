@@ -308,6 +308,7 @@ pub async fn run(
 ) -> std::io::Result<()> {
     state.limiter.spawn_pruner();
     state.callback_limiter.spawn_pruner();
+    state.outbox.resume();
     let recorder = state.recorder.clone();
     let client_timeout = state.client_timeout;
     let app = router(state);

@@ -158,6 +158,35 @@ impl Store {
             .map_err(|err| unreadable("note a call-back request's delivery", &err))
     }
 
+    /// Requests a channel was still sending when the service stopped: each with whether its
+    /// webhook and its email are pending.
+    pub fn pending_callbacks(&self) -> Result<Vec<(NewCallback, bool, bool)>, Unreadable> {
+        let mut db = self.db();
+        let connection = db.usable()?;
+        let mut statement = connection
+            .prepare(
+                "SELECT callback_id, conversation_id, at, name, phone, email, preferred_time, message, \
+                 webhook_delivery = 'pending', email_delivery = 'pending' FROM callbacks \
+                 WHERE webhook_delivery = 'pending' OR email_delivery = 'pending' ORDER BY at",
+            )
+            .map_err(|err| unreadable("read the call-back requests", &err))?;
+        let rows = statement.query_map([], |r| {
+            let callback = NewCallback {
+                id: r.get(0)?,
+                conversation_id: r.get(1)?,
+                at: r.get(2)?,
+                name: r.get(3)?,
+                phone: r.get(4)?,
+                email: r.get(5)?,
+                preferred_time: r.get(6)?,
+                message: r.get(7)?,
+            };
+            Ok((callback, r.get(8)?, r.get(9)?))
+        });
+        rows.and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|err| unreadable("read the call-back requests", &err))
+    }
+
     /// The request `id`, when it is still stored.
     pub fn callback(&self, id: &str) -> Result<Option<Callback>, Unreadable> {
         let mut db = self.db();

@@ -427,3 +427,40 @@ async fn the_privacy_notice_and_the_widget_say_how_long_questions_are_kept() {
     let config: Value = own.get("/api/widget-config").await.json().await.unwrap();
     assert_eq!(config["privacy_url"], "https://clinic.example/privacy");
 }
+
+/// A request the service was still sending when it stopped is sent on when it starts again.
+#[tokio::test]
+async fn a_delivery_cut_short_by_a_restart_is_resumed_when_the_service_starts() {
+    let data = tempfile::tempdir().unwrap();
+    let store = clinic_chat::store::Store::open(data.path()).unwrap();
+    let pending = clinic_chat::store::NewCallback {
+        id: "cb_from_before".into(),
+        conversation_id: None,
+        at: clinic_chat::store::now(),
+        name: "Jane Doe".into(),
+        phone: Some("07700 900123".into()),
+        email: None,
+        preferred_time: None,
+        message: None,
+    };
+    use clinic_chat::store::DeliveryState::{Off, Pending};
+    store.insert_callback(&pending, Pending, Off).unwrap();
+    drop(store);
+    let receiver = Receiver::default();
+    let url = webhook(receiver.clone()).await;
+    let folder = data.path().to_path_buf();
+    let app = spawn_with(&[SHIPPED], |c| {
+        c.data = folder;
+        c.callback_webhook = Some(url);
+        c.callback_retry_ms = 20;
+    })
+    .await;
+    let row = app
+        .callback_when("cb_from_before", |c| {
+            c["delivery"]["webhook"] == "delivered"
+        })
+        .await;
+    assert_eq!(row["delivery"]["webhook"], "delivered", "{row}");
+    assert_eq!(receiver.received.lock().unwrap()[0]["name"], "Jane Doe");
+    assert_eq!(receiver.calls.load(Ordering::SeqCst), 1, "sent once");
+}
