@@ -176,6 +176,49 @@ pub struct Config {
         global = true
     )]
     pub emergency_number: String,
+    /// The clinic's privacy notice, linked from the widget's privacy line and call-back form;
+    /// the default is this service's own page saying what it keeps.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_PRIVACY_URL",
+        default_value = "/privacy",
+        global = true
+    )]
+    pub privacy_url: String,
+    /// Call-back requests an hour per client before 429; 0 turns the limit off.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CALLBACKS_PER_HOUR",
+        default_value_t = 5,
+        global = true
+    )]
+    pub callbacks_per_hour: u32,
+    /// URL that each call-back request is POSTed to as JSON (retried with back-off).
+    #[arg(long, env = "CLINIC_CHAT_CALLBACK_WEBHOOK", global = true)]
+    pub callback_webhook: Option<String>,
+    /// Milliseconds before a failed call-back delivery is tried again; doubles each time.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CALLBACK_RETRY_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub callback_retry_ms: u64,
+    /// The clinic's SMTP server, for call-back requests by email: smtps://user:pass@host:465,
+    /// or smtp://user:pass@host:587?tls=required.
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_SMTP_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of call-back emails; default: the clinic's email.
+    #[arg(long, env = "CLINIC_CHAT_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+    /// Where call-back emails go; default: the clinic's email.
+    #[arg(long, env = "CLINIC_CHAT_CALLBACK_EMAIL", global = true)]
+    pub callback_email: Option<String>,
     /// Log visitors' questions (off by default: they are health information).
     #[arg(
         long,
@@ -214,6 +257,33 @@ impl Config {
             ),
             None => Ok(()),
         }
+    }
+
+    /// The webhook and mailer that call-back requests go to, as configured; a setting that
+    /// cannot be used stops the service with the reason.
+    pub fn callback_channels(
+        &self,
+    ) -> anyhow::Result<(
+        Option<crate::callback::Webhook>,
+        Option<crate::callback::Mailer>,
+    )> {
+        let webhook = self
+            .callback_webhook
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(crate::callback::Webhook::new)
+            .transpose()?;
+        let mailer = self
+            .smtp_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| {
+                let from = self.smtp_from.as_deref().unwrap_or(&self.clinic_email);
+                let to = self.callback_email.as_deref().unwrap_or(&self.clinic_email);
+                crate::callback::Mailer::new(url, from, to)
+            })
+            .transpose()?;
+        Ok((webhook, mailer))
     }
 
     pub fn client_timeout(&self) -> Duration {

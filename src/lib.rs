@@ -8,21 +8,25 @@
 //!   immutable snapshot per index generation;
 //! - [`search`]: what was named -> the passages that hold it, ranked as tantivy would;
 //! - [`answer`]: a visitor's question -> the sentences that answer it, with sources;
-//! - [`store`]: the questions database behind the staff report;
+//! - [`store`]: the questions database behind the staff report, and call-back requests;
+//! - [`callback`]: a visitor's call-back request, checked, and sent on to the clinic;
 //! - [`http`]: the chat API, staff endpoints, article pages and the widget.
 //!
 //! Beside them, lower down: [`urgent`] reads a message for warning signs after treatment;
 //! [`vocabulary`] holds the words messages and sentences are read with, as data; [`config`]
 //! the command line; [`text`] the analyzer, word and sentence splitting they share; [`record`]
-//! a reply's kind and ids, which answering, the store and HTTP all speak of.
+//! a reply's kind and ids, which answering, the store and HTTP all speak of; [`redact`]
+//! personal details in visitors' text, which the store takes out and answering notices.
 
 pub mod answer;
+pub mod callback;
 pub mod chunk;
 pub mod config;
 pub mod corpus;
 pub mod http;
 pub mod index;
 pub mod record;
+pub mod redact;
 pub mod search;
 pub mod store;
 pub mod text;

@@ -41,6 +41,9 @@ fn main() -> anyhow::Result<()> {
 fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     config.check_staff_access()?;
+    // A webhook or SMTP setting that cannot be used stops the service now, not at the first
+    // call-back request.
+    config.callback_channels()?;
     raise_open_files_limit();
     let (answerer, report) = clinic_chat::load(&config)?;
     if let Some(report) = report {

@@ -28,6 +28,7 @@
   var TITLE = attr('title').slice(0, 80) || 'Ask the clinic';
 
   var K_CONV = 'clinic-chat:conversation', K_LOG = 'clinic-chat:log', K_OPEN = 'clinic-chat:open';
+  var K_PRIVACY = 'clinic-chat:privacy';
   var MAX_LOG = 30, TIMEOUT = 15000;
   var KINDS = ['answer', 'fallback', 'urgent', 'smalltalk', 'error'];
   var MSG_NET = "Sorry, I couldn't reach the clinic's assistant. Please check your connection and try again.";
@@ -71,7 +72,7 @@
     ':host{all:initial;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2430}',
     '*{box-sizing:border-box}',
     '[hidden]{display:none!important}',
-    'button,input{font:inherit;color:inherit;margin:0}',
+    'button,input,textarea{font:inherit;color:inherit;margin:0}',
     'button{cursor:pointer}',
     'svg{display:block;flex:none}',
     ':focus-visible{outline:3px solid ' + D + ';outline-offset:2px}',
@@ -137,6 +138,24 @@
     '.cc-send{width:44px;height:44px;border:0;border-radius:50%;background:' + A + ';color:' + onAccent + ';',
     'display:flex;align-items:center;justify-content:center}',
     '.cc-send[aria-disabled=true]{opacity:.55;cursor:default}',
+    // privacy line, call-back form, erase control
+    '.cc-note{font-size:13px;color:#4b5263;text-align:center;padding:0 8px}',
+    '.cc-note a,.cc-foot a,.cc-cb a{color:' + D + '}',
+    '.cc-cb{margin-top:10px;display:flex;flex-direction:column;gap:8px;font-size:14px}',
+    '.cc-cb label{display:flex;flex-direction:column;gap:3px;font-weight:600}',
+    '.cc-cb label span{font-weight:400;color:#4b5263}',
+    '.cc-cb input[type=text],.cc-cb input[type=tel],.cc-cb input[type=email],.cc-cb textarea{border:1px solid #767c88;border-radius:8px;padding:7px 10px;background:#fff;color:#1f2430;font:inherit;font-weight:400;width:100%}',
+    '.cc-cb textarea{resize:vertical;min-height:54px}',
+    '.cc-cb [aria-invalid=true]{border-color:#b42318;outline-color:#b42318}',
+    '.cc-cb .cc-consent{flex-direction:row;align-items:flex-start;gap:8px;font-weight:400}',
+    '.cc-cb .cc-consent input{margin-top:3px;width:18px;height:18px;flex:none}',
+    '.cc-cb-err{color:#b42318;font-weight:600}',
+    '.cc-cb-send{align-self:flex-start;border:0;border-radius:999px;padding:8px 18px;background:' + A + ';color:' + onAccent + ';font-weight:600}',
+    '.cc-cb-done{margin-top:10px;font-weight:600}',
+    '.cc-foot{display:flex;justify-content:space-between;gap:8px;padding:6px 14px 0;font-size:12px;color:#4b5263;background:#fff;border-top:1px solid #e3e6eb}',
+    '.cc-foot button{border:0;background:none;padding:0;color:' + D + ';text-decoration:underline;font-size:12px}',
+    '.cc-foot .cc-confirm{display:flex;gap:10px;align-items:center}',
+    '.cc-form{border-top:0!important}',
     // Phones: the whole viewport (insets, not 100vw/100vh, which would slip under a page scrollbar).
     '@media (max-width:480px){.cc-panel{top:0;right:0;bottom:0;left:0;width:auto;max-width:none;height:auto;',
     'max-height:none;border-radius:0}.cc-input{font-size:16px}}',
@@ -194,12 +213,13 @@
   // --- sessionStorage (may throw in private modes or with storage disabled)
   function load(k) { try { return window.sessionStorage.getItem(k); } catch (e) { return null; } }
   function store(k, v) { try { window.sessionStorage.setItem(k, v); } catch (e) { /* ignore */ } }
+  function forget(k) { try { window.sessionStorage.removeItem(k); } catch (e) { /* ignore */ } }
 
   // --- network
-  function request(path, body) {
+  function request(path, body, method) {
     var ctl = typeof AbortController === 'function' ? new AbortController() : null;
     var timer = ctl && setTimeout(function () { ctl.abort(); }, TIMEOUT);
-    var opts = { method: body ? 'POST' : 'GET', mode: 'cors', credentials: 'omit',
+    var opts = { method: method || (body ? 'POST' : 'GET'), mode: 'cors', credentials: 'omit',
       headers: { Accept: 'application/json' }, signal: ctl ? ctl.signal : undefined };
     if (body) {
       opts.headers['Content-Type'] = 'application/json';
@@ -259,8 +279,18 @@
   form.appendChild(input);
   form.appendChild(sendBtn);
 
+  var foot = el('div', 'cc-foot');
+  var privacyLink = el('a', '', 'Privacy');
+  privacyLink.target = '_blank';
+  privacyLink.rel = 'noopener';
+  var eraseBtn = button('cc-erase', '');
+  eraseBtn.textContent = 'Erase this conversation';
+  foot.appendChild(privacyLink);
+  foot.appendChild(eraseBtn);
+
   panel.appendChild(head);
   panel.appendChild(logEl);
+  panel.appendChild(foot);
   panel.appendChild(form);
   root.appendChild(panel);
   root.appendChild(launcher);
@@ -270,6 +300,10 @@
   var clinic = null; // contact details from /api/welcome
   var pending = false, welcomed = false, lastQuestion = '';
   var greeting = null; // the typing indicator while the greeting loads; a question does not wait for it
+  var privacy = {}; // {url, days} from /api/welcome: the privacy line and the call-back form's consent link
+  try { privacy = JSON.parse(load(K_PRIVACY) || '{}') || {}; } catch (e) { privacy = {}; }
+  function privacyUrl() { return safeHref(privacy.url) || safeHref('/privacy'); }
+  privacyLink.href = privacyUrl();
 
   function saveLog() {
     transcript = transcript.slice(-MAX_LOG);
@@ -365,8 +399,119 @@
     return box;
   }
 
+  // The privacy line (and other notes from the widget itself, not the assistant).
+  function note(m) {
+    var p = el('p', 'cc-note', str(m.text));
+    if (m.link) {
+      p.appendChild(document.createTextNode(' '));
+      p.appendChild(link(privacyUrl(), 'Privacy notice', '', true));
+    }
+    return p;
+  }
+
+  function callbackDone(m) {
+    var who = str(m.contact && m.contact.name).trim() || (clinic && str(clinic.name).trim()) || 'The clinic';
+    var p = el('p', 'cc-cb-done', 'Thank you' + (m.cbName ? ', ' + m.cbName : '') + '. Your request is with us: ' + who + ' will call you back.');
+    p.setAttribute('role', 'status');
+    p.tabIndex = -1;
+    return p;
+  }
+
+  // The call-back form under a reply that offers one; on success it gives way to a confirmation.
+  function callbackForm(m) {
+    var f = el('form', 'cc-cb'), busy = false;
+    f.noValidate = true;
+    f.setAttribute('aria-label', 'Ask to be called back');
+    function field(name, label, type, hint, max, complete) {
+      var l = el('label', '', label), i = el(type === 'textarea' ? 'textarea' : 'input');
+      if (hint) l.appendChild(el('span', '', hint));
+      if (type !== 'textarea') i.type = type;
+      i.name = name;
+      i.maxLength = max;
+      i.autocomplete = complete || 'off';
+      l.appendChild(i);
+      f.appendChild(l);
+      return i;
+    }
+    var fields = {
+      name: field('name', 'Your name', 'text', '', 100, 'name'),
+      phone: field('phone', 'Phone', 'tel', '', 40, 'tel'),
+      email: field('email', 'Email', 'email', 'a phone number or an email, at least one', 254, 'email'),
+      preferred_time: field('preferred_time', 'Best time to call', 'text', 'optional', 100),
+      message: field('message', 'What it is about', 'textarea', 'optional', 1000)
+    };
+    var consentLabel = el('label', 'cc-consent'), consent = el('input');
+    consent.type = 'checkbox';
+    consent.name = 'consent';
+    consent.className = 'cc-agree';
+    fields.consent = consent;
+    var words = el('span', '', 'I agree that the clinic keeps these details to call me back, as its ');
+    words.appendChild(link(privacyUrl(), 'privacy notice', '', true));
+    words.appendChild(document.createTextNode(' says.'));
+    consentLabel.appendChild(consent);
+    consentLabel.appendChild(words);
+    f.appendChild(consentLabel);
+    var err = el('p', 'cc-cb-err');
+    err.hidden = true;
+    err.setAttribute('role', 'alert');
+    f.appendChild(err);
+    var send = el('button', 'cc-cb-send', 'Request a call back');
+    send.type = 'submit';
+    f.appendChild(send);
+    function fail(name, text) {
+      err.textContent = text;
+      err.hidden = false;
+      var i = fields[name];
+      if (i) { i.setAttribute('aria-invalid', 'true'); i.focus(); }
+    }
+    function value(name) { return fields[name].value.trim(); }
+    f.addEventListener('submit', function (e) {
+      e.preventDefault();
+      if (busy) return;
+      Object.keys(fields).forEach(function (k) { fields[k].removeAttribute('aria-invalid'); });
+      err.hidden = true;
+      if (!value('name')) return fail('name', 'Please give your name.');
+      if (!value('phone') && !value('email')) return fail('phone', 'Please give a phone number or an email, so the clinic can reach you.');
+      if (!consent.checked) return fail('consent', 'Please tick the box to agree that the clinic keeps these details.');
+      var body = { consent: true };
+      ['name', 'phone', 'email', 'preferred_time', 'message'].forEach(function (k) { if (value(k)) body[k] = value(k); });
+      var conv = load(K_CONV);
+      if (conv) body.conversation_id = conv;
+      busy = true;
+      send.setAttribute('aria-disabled', 'true');
+      var status = 0, res0 = null;
+      request('/api/callback', body)
+        .then(function (res) { status = res.status; res0 = res; return readJson(res); })
+        .then(function (d) {
+          busy = false;
+          send.removeAttribute('aria-disabled');
+          if (status === 201) {
+            m.cbDone = true;
+            m.cbName = body.name;
+            saveLog();
+            var done = callbackDone(m);
+            f.replaceWith(done);
+            done.focus();
+            return;
+          }
+          if (status === 429) {
+            var n = Math.ceil(retryAfter(res0, d) / 60);
+            return fail('', 'You have sent several requests already. Please call us, or try again in ' + n + ' minute' + (n === 1 ? '' : 's') + '.');
+          }
+          fail(d && str(d.field), (d && str(d.error).trim()) || MSG_GENERIC);
+        })
+        .catch(function () {
+          busy = false;
+          send.removeAttribute('aria-disabled');
+          fail('', MSG_NET);
+        });
+    });
+    return f;
+  }
+
   // One message (plain data) -> DOM.
   function render(m, withChips) {
+    if (m.role === 'note') return note(m);
     var bot = m.role !== 'user';
     var kind = KINDS.indexOf(m.kind) >= 0 ? m.kind : 'answer';
     var wrap = el('div', 'cc-msg ' + (bot ? 'cc-bot cc-kind-' + kind : 'cc-user'));
@@ -399,11 +544,12 @@
       });
       if (src.childNodes.length) bubble.appendChild(src);
     }
-    if (kind === 'fallback' || kind === 'urgent') {
+    if (kind === 'fallback' || kind === 'urgent' || m.callback) {
       var c = m.contact && typeof m.contact === 'object' ? m.contact : clinic;
       var box = kind === 'urgent' ? urgentBox(c, m) : c && contactBox(c, false);
       if (box) bubble.appendChild(box);
     }
+    if (m.callback && kind !== 'urgent') bubble.appendChild(m.cbDone ? callbackDone(m) : callbackForm(m));
     if (kind === 'error' && m.retry) {
       var retry = button('cc-retry', '');
       retry.textContent = 'Retry';
@@ -450,8 +596,18 @@
   }
 
   // --- conversation
+  // The privacy line: where answers come from, and how long questions are kept.
+  function privacyText() {
+    var name = clinic && str(clinic.name).trim();
+    return 'Answers come from ' + (name ? name + "'s" : "the clinic's") + ' articles.' +
+      (privacy.days > 0 ? ' Your questions are kept for ' + privacy.days + ' days.' : '');
+  }
+
   function welcome() {
     welcomed = true;
+    // The privacy line comes first, at once; the clinic's name and the days fill in when known.
+    var line = { role: 'note', link: true, text: privacyText() };
+    var lineNode = add(line, true);
     var typing = greeting = showTyping();
     request('/api/welcome')
       .then(function (res) { return res.ok ? readJson(res) : null; })
@@ -460,6 +616,17 @@
         typing.remove();
         d = d && typeof d === 'object' ? d : null;
         if (d && d.clinic && typeof d.clinic === 'object') clinic = d.clinic;
+        var p = d && d.privacy && typeof d.privacy === 'object' ? d.privacy : null;
+        if (p) {
+          privacy = { url: str(p.privacy_url), days: parseInt(p.retention_days, 10) || 0 };
+          store(K_PRIVACY, JSON.stringify(privacy));
+          privacyLink.href = privacyUrl();
+        }
+        line.text = privacyText();
+        var updated = note(line);
+        lineNode.replaceWith(updated);
+        lineNode = updated;
+        saveLog();
         if (greeting !== typing) return; // the visitor asked before the greeting came: no greeting after the question
         greeting = null;
         var text = d && str(d.greeting).trim();
@@ -521,6 +688,7 @@
           contact: c && { name: str(c.name), phone: str(c.phone), email: str(c.email), booking_url: str(c.booking_url) },
           severity: d.severity === 'emergency' || d.severity === 'same_day' ? d.severity : '',
           emergency_phone: str(d.emergency_phone),
+          callback: d.callback === true,
           answer_id: typeof d.answer_id === 'number' ? d.answer_id : str(d.answer_id)
         }, true);
       })
@@ -532,6 +700,38 @@
       });
     return true;
   }
+
+  // --- erasing the conversation: from this tab and from the clinic's records
+  function erased(ok) {
+    if (!ok) return addError('Sorry, the conversation could not be erased. Please try again in a moment.', false);
+    transcript = [];
+    saveLog();
+    forget(K_CONV);
+    logEl.textContent = '';
+    add({ role: 'note', text: "This conversation is erased: your questions, feedback and call-back requests are gone from the clinic's records." }, true);
+  }
+  function eraseConversation() {
+    var conv = load(K_CONV);
+    if (!conv) return erased(true);
+    request('/api/conversations/' + encodeURIComponent(conv), null, 'DELETE')
+      .then(function (res) { erased(res.status === 204); })
+      .catch(function () { erased(false); });
+  }
+  eraseBtn.addEventListener('click', function () {
+    if (pending) return;
+    var sure = el('span', 'cc-confirm'), yes = button('cc-erase-yes', ''), no = button('cc-erase-no', '');
+    sure.appendChild(el('span', '', 'Erase it from our records?'));
+    yes.textContent = 'Erase';
+    no.textContent = 'Cancel';
+    sure.appendChild(yes);
+    sure.appendChild(no);
+    eraseBtn.hidden = true;
+    foot.appendChild(sure);
+    yes.focus();
+    function done() { sure.remove(); eraseBtn.hidden = false; eraseBtn.focus(); }
+    no.addEventListener('click', done);
+    yes.addEventListener('click', function () { done(); eraseConversation(); });
+  });
 
   // --- open / close and keyboard
   // On a phone the panel covers the page: the page must not scroll (or show its scrollbar) under it.
@@ -578,7 +778,7 @@
       launcher.focus();
     } else if (e.key === 'Tab' && panel.contains(root.activeElement)) {
       // Keep Tab cycling within the panel.
-      var items = Array.prototype.filter.call(panel.querySelectorAll('button,a[href],input'), function (n) {
+      var items = Array.prototype.filter.call(panel.querySelectorAll('button,a[href],input,textarea'), function (n) {
         return !n.disabled && n.getClientRects().length;
       });
       if (!items.length) return;

@@ -762,13 +762,16 @@ async fn pleasantries_and_requests_for_a_person_are_not_searched() {
     let app = engine(&VISITOR_FIXTURES).await;
     let thanks = app.ask("thanks so much, that's really helpful x").await;
     assert_eq!(thanks["kind"], "smalltalk", "{thanks}");
+    // A request for a person is small talk that offers the clinic and a call back.
     let person = app.ask("can i speak to a real person please").await;
-    assert_eq!(person["kind"], "fallback", "{person}");
+    assert_eq!(person["kind"], "smalltalk", "{person}");
+    assert_eq!(person["callback"], true, "{person}");
     assert!(answer_text(&person).contains("call"), "{person}");
     let longer = app
         .ask("id rather talk to someone about my options than a bot if thats ok")
         .await;
-    assert_eq!(longer["kind"], "fallback", "{longer}");
+    assert_eq!(longer["kind"], "smalltalk", "{longer}");
+    assert_eq!(longer["callback"], true, "{longer}");
 }
 
 #[tokio::test]

@@ -1,7 +1,10 @@
 //! The chat widget in a real browser, used as a visitor would: keyboard to the launcher, ask,
 //! follow up, follow a source link to the highlighted passage, come back to a restored
-//! conversation, reach the clinic's contact links, close with Escape. Saves screenshots of the
-//! desktop and phone layouts to `target/screenshots/`.
+//! conversation, reach the clinic's contact links, close with Escape. Then, in a fresh tab:
+//! the privacy line, a request for a person answered with a call-back form, filled in and sent
+//! (the test's webhook and SMTP receivers get it), staff marking it handled on `/staff`, and
+//! the visitor erasing the conversation from the database. Saves screenshots of the desktop
+//! and phone layouts, the privacy line, the form and the staff page to `target/screenshots/`.
 //!
 //! Needs `chromedriver` on the PATH and Debian's Chromium at `/usr/bin/chromium`. Without them
 //! the test says loudly that it SKIPPED and passes, unless `CLINIC_CHAT_REQUIRE_BROWSER` is set
@@ -22,11 +25,15 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+#[path = "support/receivers.rs"]
+mod receivers;
+use receivers::{Inbox, Receiver, smtp_server, webhook};
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const ARTICLE: &str = "corpus/mesotherapy-for-flawless-skin.txt";
 /// Every wait in the test is bounded by this (or less); the whole scenario by `SCENARIO_LIMIT`.
 const WAIT: Duration = Duration::from_secs(10);
-const SCENARIO_LIMIT: Duration = Duration::from_secs(120);
+const SCENARIO_LIMIT: Duration = Duration::from_secs(180);
 const BROWSER_START: Duration = Duration::from_secs(60);
 const BROWSER_ATTEMPTS: usize = 3;
 const DESKTOP: (u32, u32) = (1280, 900);
@@ -47,7 +54,14 @@ async fn a_visitor_uses_the_widget_with_keyboard_and_links() {
 
     // The scenario runs as its own task so that a failed assertion (a panic) still lets us end
     // the browser session; the guards then stop chromedriver and the server.
-    let scenario = tokio::spawn(visitor(client.clone(), server.base.clone()));
+    let clinic = server.clinic();
+    let scenario = tokio::spawn({
+        let client = client.clone();
+        async move {
+            visitor(client.clone(), clinic.base.clone()).await;
+            reaching_the_clinic(client, clinic).await;
+        }
+    });
     let outcome = tokio::time::timeout(SCENARIO_LIMIT, scenario).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
     drop(driver);
@@ -247,6 +261,224 @@ async fn visitor(client: Client, base: String) {
         unlocked,
         json!("visible"),
         "closing the panel lets the page scroll again"
+    );
+}
+
+/// A visitor who wants a person: the privacy line on first open, a call-back form under the
+/// reply, a confirmation once sent; the clinic's receivers get it; staff mark it handled; the
+/// visitor erases the conversation and the database holds nothing of it.
+async fn reaching_the_clinic(client: Client, clinic: Clinic) {
+    // A fresh tab: a first visit, with nothing in the tab's storage.
+    let tab = client.new_window(true).await.unwrap();
+    client.switch_to_window(tab.handle).await.unwrap();
+    set_viewport(&client, DESKTOP).await;
+    client.goto(&format!("{}/", clinic.base)).await.unwrap();
+    let launcher = format!("{ROOT} return !!r.querySelector('.cc-launcher');");
+    wait_for(&client, "the widget's launcher", &launcher, |v| {
+        v == &json!(true)
+    })
+    .await;
+    shadow_find(&client, ".cc-launcher")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let line = format!(
+        "{ROOT} var n = r.querySelector('.cc-note'); \
+         return n && {{text: n.textContent, href: n.querySelector('a') && n.querySelector('a').href}};"
+    );
+    let shown = wait_for(
+        &client,
+        "the privacy line with the retention period",
+        &line,
+        |v| {
+            v["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("kept for 90 days"))
+        },
+    )
+    .await;
+    let text = shown["text"].as_str().unwrap();
+    assert!(text.contains("Bloom Skin Clinic's articles"), "{text}");
+    assert_eq!(shown["href"], json!(format!("{}/privacy", clinic.base)));
+    let still = format!(
+        "{ROOT} return r.querySelector('.cc-panel').getAnimations().every(function (a) {{ return a.playState === 'finished'; }});"
+    );
+    wait_for(&client, "the panel to finish opening", &still, |v| {
+        v == &json!(true)
+    })
+    .await;
+    screenshot(&client, "widget-privacy-line.png").await;
+
+    // Asking for a person: the clinic's phone, and a form to be called back.
+    let input = shadow_find(&client, ".cc-input").await;
+    let reply = ask(&client, &input, "can I speak to a real person?").await;
+    assert!(
+        reply.contains("+44 20 7946 0000"),
+        "the clinic's phone: {reply}"
+    );
+    let name = shadow_find(&client, ".cc-cb input[name=name]").await;
+    name.send_keys("Jane Doe").await.unwrap();
+    let phone = shadow_find(&client, ".cc-cb input[name=phone]").await;
+    phone.send_keys("07700 900123").await.unwrap();
+    let time = shadow_find(&client, ".cc-cb input[name=preferred_time]").await;
+    time.send_keys("weekday mornings").await.unwrap();
+    let about = shadow_find(&client, ".cc-cb textarea[name=message]").await;
+    about.send_keys("A course for hair loss").await.unwrap();
+    let send = shadow_find(&client, ".cc-cb-send").await;
+    send.click().await.unwrap();
+    let error = format!(
+        "{ROOT} var e = r.querySelector('.cc-cb-err'); return e && !e.hidden ? e.textContent : null;"
+    );
+    let said = wait_for(&client, "the form asking for consent", &error, |v| {
+        v.is_string()
+    })
+    .await;
+    assert!(said.as_str().unwrap().contains("tick the box"), "{said}");
+    assert_eq!(
+        focused(&client).await,
+        "cc-agree",
+        "focus is on the consent box"
+    );
+    assert_no_horizontal_overflow(&client).await;
+    screenshot(&client, "widget-callback-form.png").await;
+    press(&client, Key::Space).await;
+    send.click().await.unwrap();
+    let done =
+        format!("{ROOT} var d = r.querySelector('.cc-cb-done'); return d ? d.textContent : null;");
+    let thanks = wait_for(&client, "the call-back confirmation", &done, |v| {
+        v.is_string()
+    })
+    .await;
+    assert!(
+        thanks.as_str().unwrap().contains("Thank you, Jane Doe"),
+        "{thanks}"
+    );
+    screenshot(&client, "widget-callback-sent.png").await;
+
+    // The clinic got it, by webhook and by email.
+    let conversation = client
+        .execute(
+            "return sessionStorage.getItem('clinic-chat:conversation');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let conversation = conversation
+        .as_str()
+        .expect("the chat gave a conversation id")
+        .to_string();
+    let arrived = Instant::now();
+    while clinic.webhook.received.lock().unwrap().is_empty()
+        || clinic.inbox.messages.lock().unwrap().is_empty()
+    {
+        assert!(
+            arrived.elapsed() < WAIT,
+            "the webhook and the SMTP server get the request"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let hook = clinic.webhook.received.lock().unwrap()[0].clone();
+    assert_eq!(hook["name"], "Jane Doe");
+    assert_eq!(hook["conversation_id"], json!(conversation));
+    let mail = clinic.inbox.messages.lock().unwrap()[0].clone();
+    assert!(mail.contains("Phone: 07700 900123"), "{mail}");
+
+    // Staff see it on /staff, with the conversation's id, and mark it handled. The chat is
+    // closed first: open, it would cover the page's right-hand side.
+    shadow_find(&client, ".cc-close")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(panel_hidden(&client).await, json!(true));
+    client
+        .goto(&format!("{}/staff", clinic.base))
+        .await
+        .unwrap();
+    let row = "var r = document.querySelector('table.callbacks tr[id^=cb_]'); \
+               return r && {text: r.textContent, status: r.className};";
+    let listed = wait_for(&client, "the request on the staff page", row, |v| {
+        !v.is_null()
+    })
+    .await;
+    let text = listed["text"].as_str().unwrap();
+    assert!(
+        text.contains("Jane Doe") && text.contains("weekday mornings"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&conversation),
+        "staff see the conversation id: {text}"
+    );
+    assert_eq!(listed["status"], "callback-new");
+    client
+        .find(fantoccini::Locator::Css("table.callbacks button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "the request marked handled", row, |v| {
+        v["status"] == "callback-handled"
+    })
+    .await;
+    screenshot(&client, "staff-callbacks.png").await;
+
+    // The visitor erases the conversation from the widget.
+    client.goto(&format!("{}/", clinic.base)).await.unwrap();
+    wait_for(&client, "the widget's launcher", &launcher, |v| {
+        v == &json!(true)
+    })
+    .await;
+    if panel_hidden(&client).await != json!(false) {
+        shadow_find(&client, ".cc-launcher")
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    shadow_find(&client, ".cc-erase")
+        .await
+        .click()
+        .await
+        .unwrap();
+    shadow_find(&client, ".cc-erase-yes")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let erased = format!(
+        "{ROOT} var n = r.querySelectorAll('.cc-note'); \
+        return n.length === 1 && !r.querySelector('.cc-msg') ? n[0].textContent : null;"
+    );
+    let said = wait_for(
+        &client,
+        "the widget saying the conversation is erased",
+        &erased,
+        |v| v.is_string(),
+    )
+    .await;
+    assert!(said.as_str().unwrap().contains("erased"), "{said}");
+    let database = clinic.data.join("clinic-chat.db");
+    let left = tokio::task::spawn_blocking(move || {
+        let db = rusqlite::Connection::open(database).unwrap();
+        let count = |table: &str| -> i64 {
+            db.query_row(
+                &format!("SELECT COUNT(*) FROM {table} WHERE conversation_id = ?1"),
+                [&conversation],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        (count("turns"), count("callbacks"))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        left,
+        (0, 0),
+        "nothing of the conversation is left in the database"
     );
 }
 
@@ -646,11 +878,23 @@ async fn connect(port: u16, profile: &Path) -> Result<Client, String> {
 
 // --- the service
 
-/// The service over the shipped article, on 127.0.0.1 and a free port, rate limit off.
+/// The service over the shipped article, on 127.0.0.1 and a free port, rate limit off, sending
+/// call-back requests to the test's webhook and SMTP receivers.
 struct Server {
     base: String,
+    data: PathBuf,
+    webhook: Receiver,
+    inbox: Inbox,
     _dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
+}
+
+/// What the call-back scenario needs to see: the service, its database, the clinic's side.
+struct Clinic {
+    base: String,
+    data: PathBuf,
+    webhook: Receiver,
+    inbox: Inbox,
 }
 
 impl Server {
@@ -660,9 +904,15 @@ impl Server {
         std::fs::create_dir(&corpus).unwrap();
         let article = Path::new(env!("CARGO_MANIFEST_DIR")).join(ARTICLE);
         std::fs::copy(&article, corpus.join(article.file_name().unwrap())).unwrap();
+        let webhook_receiver = Receiver::default();
+        let inbox = Inbox::default();
         let mut config = Config::for_paths(corpus, dir.path().join("index"));
         config.rate_per_minute = 0;
         config.data = dir.path().join("data");
+        config.clinic_name = "Bloom Skin Clinic".into();
+        config.callback_webhook = Some(webhook(webhook_receiver.clone()).await);
+        config.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp_server(inbox.clone())));
+        config.callback_retry_ms = 50;
         let (answerer, _) = tokio::task::spawn_blocking({
             let config = config.clone();
             move || clinic_chat::load(&config).unwrap()
@@ -671,6 +921,7 @@ impl Server {
         .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let data = config.data.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(http::run(
             listener,
@@ -681,8 +932,20 @@ impl Server {
         ));
         Server {
             base,
+            data,
+            webhook: webhook_receiver,
+            inbox,
             _dir: dir,
             stop: Some(stop),
+        }
+    }
+
+    fn clinic(&self) -> Clinic {
+        Clinic {
+            base: self.base.clone(),
+            data: self.data.clone(),
+            webhook: self.webhook.clone(),
+            inbox: self.inbox.clone(),
         }
     }
 }

@@ -120,7 +120,8 @@ impl Answerer {
         }
         let words = text::words(question.as_str());
         let knowledge = self.knowledge();
-        if let Some(talk) = small_talk::small_talk(&knowledge.vocabulary, &words) {
+        if let Some(talk) = small_talk::small_talk(&knowledge.vocabulary, question.as_str(), &words)
+        {
             return reply::small_talk(
                 talk,
                 &self.settings,

@@ -56,6 +56,9 @@ pub struct Reply {
     /// On urgent replies: the emergency number to dial, when the configured text has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_phone: Option<String>,
+    /// On a request for a person: the widget offers a call-back form (`POST /api/callback`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub callback: bool,
 }
 
 /// Room for most replies' JSON (about a kilobyte).
@@ -82,6 +85,7 @@ fn reply(kind: Kind, answer: String, conversation_id: ConversationId) -> Reply {
         contact: None,
         severity: None,
         emergency_phone: None,
+        callback: false,
     }
 }
 
@@ -149,11 +153,25 @@ pub fn small_talk(
             "Goodbye, and thank you for visiting {}.",
             settings.contact.name
         ),
-        SmallTalk::Person => return fallback(settings, starters, conversation_id),
+        SmallTalk::Person => return person(settings, conversation_id),
     };
     let mut small = reply(Kind::Smalltalk, text, conversation_id);
     small.suggestions = starters;
     small
+}
+
+/// A request for a person: the clinic's phone and email, and a call-back offered. No
+/// suggestions: the visitor asked for a person, not for more articles.
+fn person(settings: &Settings, conversation_id: ConversationId) -> Reply {
+    let c = &settings.contact;
+    let text = format!(
+        "I'm the clinic's assistant, not a person, but the team at {} will gladly talk to you. Call {} or email {}, or leave your details below and they will call you back.",
+        c.name, c.phone, c.email
+    );
+    let mut person = reply(Kind::Smalltalk, text, conversation_id);
+    person.contact = Some(c.clone());
+    person.callback = true;
+    person
 }
 
 pub fn fallback(
@@ -472,6 +490,44 @@ mod tests {
         assert_eq!(
             text_fragment(long),
             "Generally%2C%20a%20course%20of,weeks%20apart%20is%20recommended"
+        );
+    }
+
+    #[test]
+    fn a_request_for_a_person_offers_the_clinic_and_a_call_back() {
+        let settings = Settings {
+            contact: Contact {
+                name: "Bloom".into(),
+                phone: "+44 20 7123 4567".into(),
+                email: "hello@bloom.example".into(),
+                booking_url: "https://bloom.example/book".into(),
+            },
+            emergency_number: "999".into(),
+        };
+        let reply = small_talk(
+            SmallTalk::Person,
+            &settings,
+            vec!["Does it hurt?".into()],
+            ConversationId::fresh(),
+        );
+        assert_eq!(reply.kind, Kind::Smalltalk);
+        assert!(
+            reply.answer.contains("+44 20 7123 4567")
+                && reply.answer.contains("hello@bloom.example")
+        );
+        let json: serde_json::Value = serde_json::from_slice(&reply.to_json().unwrap()).unwrap();
+        assert_eq!(json["callback"], true);
+        assert_eq!(json["contact"]["phone"], "+44 20 7123 4567");
+        let greeting = small_talk(
+            SmallTalk::Greeting,
+            &settings,
+            vec![],
+            ConversationId::fresh(),
+        );
+        let json: serde_json::Value = serde_json::from_slice(&greeting.to_json().unwrap()).unwrap();
+        assert!(
+            json.get("callback").is_none(),
+            "other replies do not carry the field"
         );
     }
 

@@ -1,4 +1,6 @@
 //! Greetings, thanks and goodbyes with nothing else asked: answered politely, not searched.
+//! A request for a person, or a phone number or email typed into the chat, is answered with
+//! how to reach the clinic and an offer to be called back.
 
 use super::intent;
 use crate::text;
@@ -14,14 +16,20 @@ pub enum SmallTalk {
     Greeting,
     Thanks,
     Goodbye,
-    /// Asks for a person: answered with how to reach the clinic.
+    /// Asks for a person, or gives a way to be reached: answered with how to reach the clinic
+    /// and an offer to be called back.
     Person,
 }
 
 /// A greeting, thanks or goodbye with nothing else asked: every other word is the
 /// pleasantries around it ("thanks so much, that's really helpful x", "have a nice day"), and
-/// nothing asks for anything (no intent's cue) or names anything of the clinic's domain.
-pub fn small_talk(vocabulary: &Vocabulary, words: &[String]) -> Option<SmallTalk> {
+/// nothing asks for anything (no intent's cue) or names anything of the clinic's domain. A
+/// message (`text`, whose `words` these are) holding a phone number or an email asks to be
+/// contacted, whatever else it says.
+pub fn small_talk(vocabulary: &Vocabulary, text: &str, words: &[String]) -> Option<SmallTalk> {
+    if crate::redact::reaches_the_visitor(text) {
+        return Some(SmallTalk::Person);
+    }
     if words.is_empty() || words.len() > MAX_PERSON_WORDS {
         return None;
     }
@@ -95,27 +103,26 @@ fn asks_for_a_person(vocabulary: &Vocabulary, words: &[String]) -> bool {
 mod tests {
     use super::*;
 
-    fn words(text: &str) -> Vec<String> {
-        crate::text::words(text)
+    fn talk(text: &str) -> Option<SmallTalk> {
+        small_talk(Vocabulary::built_in(), text, &crate::text::words(text))
     }
 
     #[test]
     fn greetings_and_thanks_are_small_talk_but_questions_are_not() {
+        assert_eq!(talk("Hello!"), Some(SmallTalk::Greeting));
+        assert_eq!(talk("thanks, that was helpful"), Some(SmallTalk::Thanks));
+        assert_eq!(talk("bye"), Some(SmallTalk::Goodbye));
+        assert_eq!(talk("hi, does it hurt?"), None);
+    }
+
+    #[test]
+    fn a_phone_number_or_an_email_in_a_message_asks_to_be_contacted() {
+        assert_eq!(talk("can someone call me back"), Some(SmallTalk::Person));
         assert_eq!(
-            small_talk(Vocabulary::built_in(), &words("Hello!")),
-            Some(SmallTalk::Greeting)
+            talk("my number is 07700 900123, about the hair loss course"),
+            Some(SmallTalk::Person)
         );
-        assert_eq!(
-            small_talk(Vocabulary::built_in(), &words("thanks, that was helpful")),
-            Some(SmallTalk::Thanks)
-        );
-        assert_eq!(
-            small_talk(Vocabulary::built_in(), &words("bye")),
-            Some(SmallTalk::Goodbye)
-        );
-        assert_eq!(
-            small_talk(Vocabulary::built_in(), &words("hi, does it hurt?")),
-            None
-        );
+        assert_eq!(talk("jane@example.org"), Some(SmallTalk::Person));
+        assert_eq!(talk("is 6-8 sessions 2-4 weeks apart normal?"), None);
     }
 }

@@ -119,6 +119,7 @@ pub async fn welcome(State(state): State<AppState>) -> Json<Value> {
         "greeting": format!("Hello! Ask me about our treatments and I'll answer from {}'s articles.", settings.contact.name),
         "suggestions": state.answerer.starters(),
         "clinic": settings.contact,
+        "privacy": super::callback::widget_settings(&state),
     }))
 }
 
@@ -226,6 +227,7 @@ mod tests {
             contact: None,
             severity: None,
             emergency_phone: None,
+            callback: false,
         };
         let body = reply.to_json().unwrap();
         assert!(body.iter().all(|&b| b >= 0x20), "no raw control characters");

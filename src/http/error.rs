@@ -14,6 +14,9 @@ pub enum ApiError {
     /// 400: the request is malformed or a field is invalid.
     #[error("{0}")]
     BadRequest(String),
+    /// 400: a field of a call-back request is missing or wrong; the JSON names it in `field`.
+    #[error("{0}")]
+    Invalid(#[from] crate::callback::Invalid),
     /// 401: a staff endpoint without the right token.
     #[error("a valid staff token is required")]
     Unauthorized,
@@ -70,7 +73,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::WrongHost | ApiError::CrossSite => {
                 StatusCode::FORBIDDEN
@@ -94,8 +97,13 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!("internal error: {cause:#}");
         }
-        let mut response =
-            (self.status(), Json(json!({ "error": self.to_string() }))).into_response();
+        let body = match &self {
+            ApiError::Invalid(invalid) => {
+                json!({ "error": self.to_string(), "field": invalid.field })
+            }
+            _ => json!({ "error": self.to_string() }),
+        };
+        let mut response = (self.status(), Json(body)).into_response();
         match &self {
             ApiError::RateLimited(seconds) | ApiError::TooManyAttempts(seconds) => {
                 response

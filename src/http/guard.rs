@@ -36,6 +36,16 @@ impl Limiter {
         }
     }
 
+    /// `per_hour` requests an hour, all of which may come at once (a visitor correcting a
+    /// form); 0 turns the limit off.
+    pub fn per_hour(per_hour: u32, trusted_proxies: Vec<IpAddr>) -> Limiter {
+        Limiter {
+            limiter: NonZeroU32::new(per_hour)
+                .map(|rate| RateLimiter::keyed(Quota::per_hour(rate))),
+            trusted_proxies: trusted_proxies.iter().map(IpAddr::to_canonical).collect(),
+        }
+    }
+
     /// Whether requests are limited at all.
     pub fn is_enabled(&self) -> bool {
         self.limiter.is_some()
@@ -111,6 +121,21 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
     if let Some(peer) = peer(&request) {
         let client = state.limiter.client(peer.ip(), request.headers());
         if let Err(err) = state.limiter.check(client) {
+            return err.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Middleware: 429 with `Retry-After` once a client exceeds the allowance of `limiter`.
+pub async fn limit_with(
+    State(limiter): State<Arc<Limiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(peer) = peer(&request) {
+        let client = limiter.client(peer.ip(), request.headers());
+        if let Err(err) = limiter.check(client) {
             return err.into_response();
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod access;
 mod api;
+mod callback;
 pub mod error;
 pub mod guard;
 mod html;
@@ -32,6 +33,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::answer::{Answerer, Library};
+use crate::callback::Outbox;
 use crate::config::Config;
 use crate::store::Recorder;
 use access::StaffAccess;
@@ -60,10 +62,19 @@ pub struct AppState {
     pub recorder: Arc<Recorder>,
     /// How long a client may take over a request's head or body, or idle between requests.
     pub client_timeout: Duration,
+    /// The per-client limit on call-back requests: stricter than the chat's.
+    pub callback_limiter: Arc<Limiter>,
+    /// Sends stored call-back requests on to the clinic.
+    pub outbox: Arc<Outbox>,
+    /// The clinic's privacy notice, for the widget.
+    pub privacy_url: Arc<str>,
+    /// Days questions and call-back requests are kept, for the widget's privacy line.
+    pub retention_days: u32,
 }
 
 impl AppState {
     pub fn new(answerer: Arc<Answerer>, config: Config) -> AppState {
+        let recorder = Arc::new(Recorder::start(&config.data, config.retention_days));
         AppState {
             index: answerer.index().clone(),
             answerer,
@@ -79,9 +90,32 @@ impl AppState {
                 .map(|o| o.trim().trim_end_matches('/').to_string())
                 .collect(),
             log_questions: config.log_questions,
-            recorder: Arc::new(Recorder::start(&config.data, config.retention_days)),
+            callback_limiter: Arc::new(Limiter::per_hour(
+                config.callbacks_per_hour,
+                config.trusted_proxies.clone(),
+            )),
+            outbox: Arc::new(outbox(&config, recorder.store().clone())),
+            privacy_url: config.privacy_url.trim().into(),
+            retention_days: config.retention_days,
+            recorder,
         }
     }
+}
+
+/// The outbox for the configured channels. `serve` checks the settings before it starts, so a
+/// channel that cannot be set up here is only logged (tests and tools build state directly).
+fn outbox(config: &Config, store: Arc<crate::store::Store>) -> Outbox {
+    let (webhook, mailer) = config.callback_channels().unwrap_or_else(|err| {
+        tracing::error!("call-back requests are stored but not sent on: {err:#}");
+        (None, None)
+    });
+    Outbox::new(
+        webhook,
+        mailer,
+        store,
+        config.clinic_name.clone(),
+        Duration::from_millis(config.callback_retry_ms),
+    )
 }
 
 pub fn router(state: AppState) -> Router {
@@ -101,7 +135,11 @@ pub fn router(state: AppState) -> Router {
                     .timeout(REQUEST_TIMEOUT),
             ),
         )
-        .route("/api/feedback", post(api::feedback));
+        .route("/api/feedback", post(api::feedback))
+        .route(
+            "/api/conversations/{id}",
+            axum::routing::delete(callback::erase_own),
+        );
     // With limits off (CLINIC_CHAT_RATE_PER_MINUTE=0) there is nothing to check per request.
     let chat = if state.limiter.is_enabled() {
         chat.route_layer(middleware::from_fn_with_state(
@@ -115,6 +153,17 @@ pub fn router(state: AppState) -> Router {
     } else {
         chat
     };
+    // Call-back requests have their own, stricter allowance: each one is a person's details
+    // stored and sent to the clinic.
+    let callbacks = Router::new().route("/api/callback", post(callback::create));
+    let callbacks = if state.callback_limiter.is_enabled() {
+        callbacks.route_layer(middleware::from_fn_with_state(
+            state.callback_limiter.clone(),
+            guard::limit_with,
+        ))
+    } else {
+        callbacks
+    };
     let staff = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/admin/status", get(api::status))
@@ -125,6 +174,8 @@ pub fn router(state: AppState) -> Router {
             "/api/staff/conversations/{id}",
             axum::routing::delete(staff::erase_conversation),
         )
+        .route("/api/staff/callbacks", get(callback::list))
+        .route("/api/staff/callbacks/{id}/handled", post(callback::handled))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::staff_only,
@@ -133,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(staff::page))
         .route("/staff/login", post(staff::login))
         .route("/staff/logout", post(staff::logout))
+        .route("/staff/erase", post(staff::erase_form))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::staff_site,
@@ -140,11 +192,14 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/welcome", get(api::welcome))
+        .route("/api/widget-config", get(callback::widget_config))
+        .route("/privacy", get(pages::privacy))
         .route("/", get(pages::home))
         .route("/articles/{slug}", get(pages::article))
         .route("/static/{file}", get(pages::asset));
     Router::new()
         .merge(chat)
+        .merge(callbacks)
         .merge(staff)
         .merge(public)
         .fallback(pages::not_found)
@@ -198,7 +253,15 @@ fn security_headers() -> tower::layer::util::Stack<
 
 /// The endpoints a visitor's browser calls: the only ones pages on localhost (and any site,
 /// when the allowed origins say `*`) may call; the staff routes are not among them.
-const VISITOR_ENDPOINTS: [&str; 3] = ["/api/chat", "/api/welcome", "/api/feedback"];
+const VISITOR_ENDPOINTS: [&str; 5] = [
+    "/api/chat",
+    "/api/welcome",
+    "/api/feedback",
+    "/api/callback",
+    "/api/widget-config",
+];
+/// A visitor's own conversation, which the widget may erase.
+const VISITOR_CONVERSATIONS: &str = "/api/conversations/";
 
 /// Pages of the configured origins may call the API; pages of localhost only the visitor
 /// endpoints, so a page on some local port cannot read staff data through a staff browser.
@@ -211,11 +274,12 @@ fn cors(allowed: &Arc<[String]>) -> CorsLayer {
                     return false;
                 };
                 allowed.iter().any(|a| a == origin)
-                    || (VISITOR_ENDPOINTS.contains(&parts.uri.path())
+                    || ((VISITOR_ENDPOINTS.contains(&parts.uri.path())
+                        || parts.uri.path().starts_with(VISITOR_CONVERSATIONS))
                         && (allowed.iter().any(|a| a == "*") || is_local_origin(origin)))
             },
         ))
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .expose_headers([header::RETRY_AFTER])
         .max_age(Duration::from_secs(3600))
@@ -243,6 +307,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     state.limiter.spawn_pruner();
+    state.callback_limiter.spawn_pruner();
+    state.outbox.resume();
     let recorder = state.recorder.clone();
     let client_timeout = state.client_timeout;
     let app = router(state);

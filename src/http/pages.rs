@@ -1,5 +1,6 @@
 //! The HTML pages (askama): the demo clinic home page with the widget on it, each article with
-//! every section anchored, and the 404 page; plus the widget's and pages' static files.
+//! every section anchored, the privacy notice the widget links to by default, and the 404
+//! page; plus the widget's and pages' static files.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -55,6 +56,24 @@ pub async fn home(State(state): State<AppState>) -> Response {
         StatusCode::OK,
         clinic,
     )
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage<'a> {
+    clinic: &'a str,
+    retention_days: u32,
+}
+
+/// What the chat keeps and for how long: the default privacy notice (a clinic links its own
+/// with CLINIC_CHAT_PRIVACY_URL).
+pub async fn privacy(State(state): State<AppState>) -> Response {
+    let clinic = &state.answerer.settings().contact.name;
+    let page = PrivacyPage {
+        clinic,
+        retention_days: state.retention_days,
+    };
+    render(&page, StatusCode::OK, clinic)
 }
 
 pub async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Response {

@@ -1,5 +1,6 @@
 //! For the clinic's staff: the report of what visitors ask (JSON, CSV and the `/staff` page),
-//! erasing a conversation on request, and a box to try a question and see the ranked passages.
+//! the call-back requests to answer, erasing a conversation on request, and a box to try a
+//! question and see the ranked passages.
 //! The page is behind the staff token (the sign-in form opens a session, see `access`) or
 //! this machine when no token is set.
 
@@ -18,8 +19,8 @@ use super::access::{STAFF_COOKIE, session_cookie};
 use super::error::{ApiError, ApiQuery};
 use super::html::render;
 use crate::answer::{Question, Reply};
-use crate::record::{BadRecord, ConversationId};
-use crate::store::{self, Report};
+use crate::record::ConversationId;
+use crate::store::{self, Callback, Report};
 
 const DEFAULT_DAYS: u32 = 30;
 const MAX_DAYS: u32 = 3650;
@@ -117,14 +118,7 @@ pub async fn erase_conversation(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id: ConversationId = id
-        .parse()
-        .map_err(|err: BadRecord| ApiError::BadRequest(err.to_string()))?;
-    state.answerer.forget(id.as_str());
-    state.recorder.erase(&id);
-    let recorder = state.recorder.clone();
-    let _ = tokio::task::spawn_blocking(move || recorder.flush()).await;
-    Ok(StatusCode::NO_CONTENT)
+    super::callback::erase(&state, &id).await
 }
 
 #[derive(Template)]
@@ -139,9 +133,19 @@ struct StaffPage<'a> {
     lost: u64,
     /// With a token, staff signed in and may sign out.
     signed_in: bool,
+    callbacks: Vec<Callback>,
+    /// The conversation just erased from the page's form, or why it could not be.
+    erased: Option<String>,
+    erase_failed: bool,
 }
 
 impl StaffPage<'_> {
+    /// A request's time as staff read it: `2026-12-03 13:10 UTC`.
+    fn when(&self, created: &str) -> String {
+        let minutes = created.get(..16).unwrap_or(created);
+        format!("{} UTC", minutes.replacen('T', " ", 1))
+    }
+
     /// A kind's share of all questions, as a percentage.
     fn share(&self, count: &i64) -> String {
         match &self.report {
@@ -173,6 +177,9 @@ struct LoginPage<'a> {
 pub struct PageParams {
     days: Option<u32>,
     q: Option<String>,
+    erased: Option<String>,
+    #[serde(default)]
+    erase_failed: bool,
 }
 
 pub async fn page(
@@ -205,6 +212,13 @@ pub async fn page(
         Err(_) => (None, Vec::new()),
     };
     let lost = state.recorder.dropped();
+    let recorder = state.recorder.clone();
+    let (callbacks, error) =
+        match tokio::task::spawn_blocking(move || recorder.store().callbacks()).await {
+            Ok(Ok(callbacks)) => (callbacks, error),
+            Ok(Err(err)) => (Vec::new(), error.or(Some(err.to_string()))),
+            Err(_) => (Vec::new(), error),
+        };
     let page = StaffPage {
         clinic: &clinic,
         report,
@@ -214,6 +228,11 @@ pub async fn page(
         hits,
         lost,
         signed_in: state.staff.has_token(),
+        callbacks,
+        erased: params
+            .erased
+            .filter(|id| id.parse::<ConversationId>().is_ok()),
+        erase_failed: params.erase_failed,
     };
     private(render(&page, StatusCode::OK, &clinic))
 }
@@ -240,6 +259,31 @@ async fn try_question(state: &AppState, question: Question) -> (Option<Reply>, V
         })
         .collect();
     (Some(reply), hits)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EraseForm {
+    conversation_id: String,
+}
+
+/// The staff page's erase form: erases the conversation, then shows the page saying so.
+pub async fn erase_form(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<EraseForm>,
+) -> Response {
+    match state.staff.authenticate(Some(peer), &headers) {
+        Ok(()) => {}
+        Err(ApiError::Unauthorized) => return Redirect::to("/staff").into_response(),
+        Err(err) => return err.into_response(),
+    }
+    let id = form.conversation_id.trim();
+    match super::callback::erase(&state, id).await {
+        // The id is letters, digits, '_' and '-' once parsed: safe in a query string.
+        Ok(_) => Redirect::to(&format!("/staff?erased={id}#erase")).into_response(),
+        Err(_) => Redirect::to("/staff?erase_failed=true#erase").into_response(),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,13 +8,14 @@
 //!
 //! The parts: `schema` (tables, migrations), `database` (the connection, noticing a deleted
 //! or replaced file), `writer` (the recorder and its thread), `issued` (answer ids given
-//! lately), `report` (the staff report), `redact` (personal details out), `columns` (a
-//! reply's kind and ids as column text).
+//! lately), `report` (the staff report), `callbacks` (call-back requests and their delivery),
+//! `columns` (a reply's kind and ids as column text). Personal details are taken out by
+//! [`crate::redact`].
 
+mod callbacks;
 mod columns;
 mod database;
 mod issued;
-mod redact;
 mod report;
 mod schema;
 mod writer;
@@ -27,9 +28,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::params;
 
 use crate::record::{AnswerId, ConversationId, Kind};
+pub use crate::redact::redact;
+pub use callbacks::{Callback, Channel, Delivery, DeliveryState, NewCallback};
 use database::Db;
 pub use database::Unreadable;
-pub use redact::redact;
 pub use report::{Day, FeedbackCounts, Report, Unanswered, Unhelpful, UrgentTurn};
 pub use writer::Recorder;
 
@@ -164,14 +166,16 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes rows older than `days`; returns how many turns went.
+    /// Deletes rows (turns, feedback, call-back requests) older than `days`; returns how many
+    /// turns went.
     pub fn purge_older_than(&self, days: u32, now: i64) -> anyhow::Result<usize> {
         let cutoff = now - i64::from(days) * 86_400;
         let mut db = self.db();
         let connection = db.usable()?;
         let feedback = connection.execute("DELETE FROM feedback WHERE at < ?1", params![cutoff])?;
         let turns = connection.execute("DELETE FROM turns WHERE at < ?1", params![cutoff])?;
-        if feedback + turns > 0 {
+        let callbacks = callbacks::purge(connection, cutoff)?;
+        if feedback + turns + callbacks > 0 {
             database::checkpoint(connection);
         }
         Ok(turns)
@@ -201,6 +205,7 @@ impl Store {
     }
 }
 
+/// Deletes a conversation: its turns, their feedback, and its call-back requests.
 fn erase(tx: &rusqlite::Transaction<'_>, conversation: &ConversationId) -> rusqlite::Result<()> {
     tx.execute(
         "DELETE FROM feedback WHERE answer_id IN (SELECT answer_id FROM turns WHERE conversation_id = ?1)",
@@ -210,6 +215,7 @@ fn erase(tx: &rusqlite::Transaction<'_>, conversation: &ConversationId) -> rusql
         "DELETE FROM turns WHERE conversation_id = ?1",
         params![conversation],
     )?;
+    callbacks::erase(tx, conversation)?;
     Ok(())
 }
 

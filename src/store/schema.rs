@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     let version: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -47,6 +47,32 @@ pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     if version < 3 {
         // How urgent an urgent reply was; empty for other kinds and for older rows.
         connection.execute_batch("BEGIN; ALTER TABLE turns ADD COLUMN severity TEXT; COMMIT;")?;
+    }
+    if version < 4 {
+        // Call-back requests: what the visitor gave, the status staff set, and how delivery to
+        // the clinic went on each channel.
+        connection.execute_batch(
+            "BEGIN;
+             CREATE TABLE IF NOT EXISTS callbacks (
+                 id INTEGER PRIMARY KEY,
+                 callback_id TEXT NOT NULL UNIQUE,
+                 conversation_id TEXT,
+                 at INTEGER NOT NULL,
+                 name TEXT NOT NULL,
+                 phone TEXT,
+                 email TEXT,
+                 preferred_time TEXT,
+                 message TEXT,
+                 status TEXT NOT NULL DEFAULT 'new',
+                 handled_at INTEGER,
+                 webhook_delivery TEXT NOT NULL DEFAULT 'off',
+                 webhook_attempts INTEGER NOT NULL DEFAULT 0,
+                 email_delivery TEXT NOT NULL DEFAULT 'off'
+             );
+             CREATE INDEX IF NOT EXISTS callbacks_at ON callbacks (at);
+             CREATE INDEX IF NOT EXISTS callbacks_conversation ON callbacks (conversation_id);
+             COMMIT;",
+        )?;
     }
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)
 }

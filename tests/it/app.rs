@@ -80,6 +80,7 @@ pub async fn spawn_with(files: &[&str], adjust: impl FnOnce(&mut Config)) -> App
     let dir = corpus_of(files);
     let mut config = Config::for_paths(dir.path().join("corpus"), dir.path().join("index"));
     config.rate_per_minute = 0;
+    config.callbacks_per_hour = 0;
     config.data = dir.path().join("data");
     adjust(&mut config);
     let served = serve(config).await;

@@ -6,8 +6,11 @@ mod attack_access;
 mod attack_corpus;
 mod attack_store;
 mod bad_input;
+mod callback;
 mod contract;
 mod corpus;
+#[path = "../support/receivers.rs"]
+mod receivers;
 mod robust;
 mod slow_clients;
 mod staff;

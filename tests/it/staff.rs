@@ -32,22 +32,25 @@ async fn report(app: &crate::app::App) -> Value {
 async fn the_report_counts_questions_by_kind_with_personal_details_redacted() {
     let app = spawn_app(&[SHIPPED]).await;
     app.ask("How many sessions for cellulite?").await;
+    // A phone number asks to be called back: small talk with the clinic's details.
     app.ask("What are your opening hours? call me on 07700 900123")
         .await;
     app.ask("opening hours please").await;
     app.ask("hello").await;
-    let body = report_when(&app, |body| body["questions"] == 4).await;
-    assert_eq!(body["questions"], 4, "{body}");
+    app.ask("my throat is swelling after fillers, call me on 07700 900123")
+        .await;
+    let body = report_when(&app, |body| body["questions"] == 5).await;
+    assert_eq!(body["questions"], 5, "{body}");
     assert_eq!(body["by_kind"]["answer"], 1);
-    assert_eq!(body["by_kind"]["fallback"], 2);
-    assert_eq!(body["by_kind"]["smalltalk"], 1);
-    assert_eq!(body["by_kind"]["urgent"], 0);
-    let unanswered = body["unanswered"].to_string();
+    assert_eq!(body["by_kind"]["fallback"], 1);
+    assert_eq!(body["by_kind"]["smalltalk"], 2);
+    assert_eq!(body["by_kind"]["urgent"], 1);
+    let urgent = body["urgent"].to_string();
     assert!(
-        !unanswered.contains("07700"),
-        "phone numbers are redacted: {unanswered}"
+        !urgent.contains("07700"),
+        "phone numbers are redacted: {urgent}"
     );
-    assert!(unanswered.contains("[number]"), "{unanswered}");
+    assert!(urgent.contains("[number]"), "{urgent}");
 }
 
 #[tokio::test]

@@ -13,6 +13,10 @@
 //!   → `[number]`, the run whole.
 //!
 //! Numbers that are the question ("6-8 sessions 2-4 weeks apart", "after 3 days") stay.
+//!
+//! The same rules tell when a visitor has typed a way to reach them ([`reaches_the_visitor`]):
+//! an email or a phone number in a chat message asks the clinic to get in touch. This module
+//! sits below the store and the answerer, which both read text with it.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -101,14 +105,60 @@ pub fn redact(text: &str) -> String {
     NUMBER_RUN
         .replace_all(&text, |c: &Captures| {
             let run = &c[0];
-            let digits = run.bytes().filter(u8::is_ascii_digit).count();
-            if digits + DIGIT_WORD.find_iter(run).count() >= NUMBER_DIGITS {
+            if is_long_number(run) {
                 "[number]".to_string()
             } else {
                 run.to_string()
             }
         })
         .into_owned()
+}
+
+/// Whether a run of digits and spelled digits is long enough to be a phone or account number.
+fn is_long_number(run: &str) -> bool {
+    let digits = run.bytes().filter(u8::is_ascii_digit).count();
+    digits + DIGIT_WORD.find_iter(run).count() >= NUMBER_DIGITS
+}
+
+/// Whether `text` holds an email address (also spelled out) or a phone number: a visitor who
+/// types one wants to be contacted.
+pub fn reaches_the_visitor(text: &str) -> bool {
+    if !may_hold_details(text) {
+        return false;
+    }
+    let text: Cow<str> = if text.is_ascii() {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.nfkc().collect())
+    };
+    // Dates and addresses hold digits but are no way to reach anyone.
+    let text = DATE.replace_all(&text, " ");
+    let text = ADDRESS.replace_all(&text, " ");
+    EMAIL.is_match(&text)
+        || AT_DOT_RUN
+            .find_iter(&text)
+            .any(|m| spelled_email(m.as_str()) != m.as_str())
+        || NUMBER_RUN
+            .find_iter(&text)
+            .any(|m| is_long_number(m.as_str()))
+}
+
+/// Whether `text`, whole, is an email address.
+pub fn is_email(text: &str) -> bool {
+    EMAIL
+        .find(text)
+        .is_some_and(|m| m.start() == 0 && m.end() == text.len())
+}
+
+/// Whether `text`, whole, is a phone number: seven to fifteen digits (the international limit),
+/// with the separators people write (`+44 (20) 7946-0000`).
+pub fn is_phone(text: &str) -> bool {
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    let written = text.trim_start_matches('+');
+    (NUMBER_DIGITS..=15).contains(&digits)
+        && written
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.'))
 }
 
 fn may_hold_details(text: &str) -> bool {
@@ -260,6 +310,39 @@ mod tests {
             "DM me [handle] on insta"
         );
         assert_eq!(redact("@bloom.clinic saw it"), "[handle] saw it");
+    }
+
+    #[test]
+    fn an_email_or_a_phone_number_reaches_the_visitor_but_dates_and_doses_do_not() {
+        for text in [
+            "please call me on 07700 900123",
+            "jane dot doe at example dot com",
+            "mail me: jane@example.org",
+            "ring ０７７００ ９００１２３",
+        ] {
+            assert!(reaches_the_visitor(text), "{text}");
+        }
+        for text in [
+            "is 6-8 sessions 2-4 weeks apart normal?",
+            "born 12/03/1985, is that too old?",
+            "I live at 221b Baker Street",
+            "can I do it at home?",
+            "born 12.03.1985",
+        ] {
+            assert!(!reaches_the_visitor(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn form_fields_are_an_email_or_a_phone_number_whole() {
+        assert!(is_email("jane.doe+x@example.co.uk"));
+        assert!(!is_email("jane@example"));
+        assert!(!is_email("write to jane@example.org"));
+        assert!(is_phone("+44 (20) 7946-0000"));
+        assert!(is_phone("07700900123"));
+        assert!(!is_phone("12345"));
+        assert!(!is_phone("0770090012345678901"));
+        assert!(!is_phone("call 07700 900123"));
     }
 
     /// Staff need the questions readable: treatment numbers, times and everyday "at" stay.
