@@ -16,11 +16,13 @@ use crate::record::{AnswerId, ConversationId};
 use crate::urgent::{Severity, Sign};
 use crate::vocabulary::Vocabulary;
 
-/// The clinic's own words around answers: contact details and emergency advice.
+/// The clinic's own words around answers: contact details and emergency advice, and its
+/// facts (hours, address, parking) when the corpus has a `clinic.toml`.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub contact: Contact,
     pub emergency_number: String,
+    pub clinic: Option<std::sync::Arc<crate::clinic::Clinic>>,
 }
 
 /// How to reach the clinic; from configuration.
@@ -87,6 +89,19 @@ fn reply(kind: Kind, answer: String, conversation_id: ConversationId) -> Reply {
         emergency_phone: None,
         callback: false,
     }
+}
+
+/// An answer from the clinic's own facts (`clinic.toml`).
+pub fn from_clinic_facts(
+    text: String,
+    sources: Vec<Source>,
+    starters: Vec<String>,
+    conversation_id: ConversationId,
+) -> Reply {
+    let mut answer = reply(Kind::Answer, text, conversation_id);
+    answer.sources = sources;
+    answer.suggestions = starters;
+    answer
 }
 
 /// Advice for a warning sign: the action first, short and calm; no article text, no
@@ -503,6 +518,7 @@ mod tests {
                 booking_url: "https://bloom.example/book".into(),
             },
             emergency_number: "999".into(),
+            clinic: None,
         };
         let reply = small_talk(
             SmallTalk::Person,

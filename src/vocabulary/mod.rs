@@ -120,6 +120,7 @@ type Words = Vec<Spanned<String>>;
 struct File {
     stop_words: Words,
     small_talk: SmallTalkFile,
+    clinic_facts: ClinicFactsFile,
     framing: FramingFile,
     intents: BTreeMap<Spanned<String>, IntentFile>,
     evidence: EvidenceFile,
@@ -155,6 +156,20 @@ struct SmallTalkFile {
     goodbyes: Words,
     filler: Words,
     person: Words,
+}
+
+/// Words that ask for one of the clinic's own facts (`clinic.toml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ClinicFactsFile {
+    hours: Words,
+    location: Words,
+    parking: Words,
+    travel: Words,
+    booking: Words,
+    consultation: Words,
+    accessibility: Words,
+    offer: Words,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -259,6 +274,21 @@ pub struct SmallTalkWords {
     pub person: Vec<String>,
 }
 
+/// Phrases that ask for one of the clinic's own facts: its hours, where it is, parking,
+/// getting there, booking, how a consultation works, access; and "do you do …".
+#[derive(Debug, Default)]
+pub struct ClinicFactsWords {
+    pub hours: Vec<String>,
+    pub location: Vec<String>,
+    pub parking: Vec<String>,
+    pub travel: Vec<String>,
+    pub booking: Vec<String>,
+    pub consultation: Vec<String>,
+    pub accessibility: Vec<String>,
+    /// Openings of a question whether the clinic offers a treatment ("do you do").
+    pub offer: Vec<String>,
+}
+
 /// One intent's words.
 #[derive(Debug, Default, Clone)]
 pub struct IntentWords {
@@ -307,6 +337,7 @@ pub struct Vocabulary {
     pub stop_words: Vec<String>,
     stops: FastSet<String>,
     pub small_talk: SmallTalkWords,
+    pub clinic_facts: ClinicFactsWords,
     /// Words of a heading that frame its topic rather than name it.
     pub framing: Vec<String>,
     /// The question offered about a topic when its intent has no suggestion of its own.
@@ -497,6 +528,20 @@ impl Vocabulary {
             .extend(entries(source, small.filler, Shape::Words)?);
         talk.person
             .extend(entries(source, small.person, Shape::Words)?);
+        let facts = &mut self.clinic_facts;
+        let file_facts = file.clinic_facts;
+        for (list, words) in [
+            (&mut facts.hours, file_facts.hours),
+            (&mut facts.location, file_facts.location),
+            (&mut facts.parking, file_facts.parking),
+            (&mut facts.travel, file_facts.travel),
+            (&mut facts.booking, file_facts.booking),
+            (&mut facts.consultation, file_facts.consultation),
+            (&mut facts.accessibility, file_facts.accessibility),
+            (&mut facts.offer, file_facts.offer),
+        ] {
+            list.extend(entries(source, words, Shape::Words)?);
+        }
         self.framing
             .extend(entries(source, file.framing.heading_words, Shape::Words)?);
         if let Some(suggestion) = file.framing.suggestion {

@@ -7,6 +7,7 @@ mod attack_corpus;
 mod attack_store;
 mod bad_input;
 mod callback;
+mod clinic;
 mod contract;
 mod corpus;
 #[path = "../support/receivers.rs"]
