@@ -40,6 +40,7 @@ pub enum Intent {
     Logistics,
     Count,
     Interval,
+    Timing,
     Duration,
     SessionLength,
     Longevity,
@@ -57,12 +58,13 @@ pub enum Intent {
 }
 
 impl Intent {
-    pub const COUNT: usize = 18;
+    pub const COUNT: usize = 19;
     pub const ALL: [Intent; Intent::COUNT] = [
         Intent::Cost,
         Intent::Logistics,
         Intent::Count,
         Intent::Interval,
+        Intent::Timing,
         Intent::Duration,
         Intent::SessionLength,
         Intent::Longevity,
@@ -90,6 +92,7 @@ impl Intent {
             Intent::Logistics => "logistics",
             Intent::Count => "count",
             Intent::Interval => "interval",
+            Intent::Timing => "timing",
             Intent::Duration => "duration",
             Intent::SessionLength => "session_length",
             Intent::Longevity => "longevity",
@@ -259,6 +262,8 @@ evidence_lists! {
     /// Words of a statement about most people rather than a kind of case ("Most tattoos
     /// need…", "generally"): the answer when the visitor names no kind.
     general,
+    /// Occasions a visitor plans treatment around ("wedding", "holiday").
+    events,
     /// Plurals a number goes with that are not things counted ("1,000 times", "50 percent").
     not_counted,
 }
@@ -312,6 +317,8 @@ pub struct Cues {
     by_first: FastMap<String, Vec<usize>>,
     /// Single-stem cues: words that say what is asked rather than what it is about.
     pub single: FastSet<String>,
+    /// Stems of the occasions visitors plan around ("wed" of "wedding").
+    pub events: FastSet<String>,
 }
 
 impl Cues {
@@ -646,6 +653,11 @@ impl Vocabulary {
         }
         for word in self.evidence.session.iter().chain(&self.evidence.asking) {
             cues.single.extend(text::terms(&mut analyzer, word));
+        }
+        for word in self.evidence.events.iter().filter(|e| !e.contains(' ')) {
+            let stems = text::terms(&mut analyzer, word);
+            cues.single.extend(stems.iter().cloned());
+            cues.events.extend(stems);
         }
         for (p, (_, stems)) in cues.phrases.iter().enumerate() {
             if let Some(first) = stems.first() {
