@@ -265,7 +265,8 @@ pub fn answer(
         .iter()
         .map(|line| source(passage(line), &line.sentences[0]))
         .collect();
-    reply.suggestions = if lines.len() > 1 {
+    // Lines for different topics are narrowed by topic; two questions' lines are not topics.
+    reply.suggestions = if lines.len() > 1 && !apart {
         narrowing(analysis, lines.iter().map(passage), vocabulary)
     } else {
         related(analysis, passage(&lines[0]), generation)
@@ -385,6 +386,28 @@ fn as_question(heading: &str) -> Option<String> {
     }
     if heading.ends_with('?') {
         return Some(heading.to_string());
+    }
+    // A heading that is a question without its mark ("How many sessions will I need", "Does
+    // it hurt?!"), not one that names a topic ("How laser tattoo removal works").
+    const OPENERS: [&str; 9] = [
+        "how", "what", "when", "where", "why", "who", "which", "can", "does",
+    ];
+    const ASKING: [&str; 14] = [
+        "will", "do", "does", "is", "are", "can", "should", "would", "could", "did", "many",
+        "much", "long", "often",
+    ];
+    let mut words = heading.split_whitespace().map(str::to_lowercase);
+    let opening = words.next().unwrap_or_default();
+    let rest: Vec<String> = words.collect();
+    let asks = OPENERS.contains(&opening.as_str())
+        && (opening == "can"
+            || opening == "does"
+            || rest.iter().any(|w| ASKING.contains(&w.as_str())));
+    if asks && !rest.is_empty() || heading.ends_with("?!") {
+        return Some(format!(
+            "{}?",
+            heading.trim_end_matches(['.', ':', '!', '?'])
+        ));
     }
     let mut chars = heading.chars();
     let first = chars.next()?;
@@ -571,6 +594,20 @@ mod tests {
             Some("Tell me about aftercare for peels")
         );
         assert_eq!(as_question(&"x".repeat(100)), None);
+        // A question written without its mark, or with "?!", is asked as it is.
+        assert_eq!(
+            as_question("How many sessions will I need").as_deref(),
+            Some("How many sessions will I need?")
+        );
+        assert_eq!(
+            as_question("Does it hurt more than a tattoo?!").as_deref(),
+            Some("Does it hurt more than a tattoo?")
+        );
+        // "How it works" names a topic.
+        assert_eq!(
+            as_question("How laser removal works").as_deref(),
+            Some("Tell me about how laser removal works")
+        );
     }
 
     #[test]
