@@ -9,6 +9,7 @@
 //! perf record -g target/release/examples/answer_loop corpus 200000
 //! valgrind --tool=callgrind target/release/examples/answer_loop corpus 2000
 //! ANSWER_LOOP_INDEX=/tmp/index-10k target/release/examples/answer_loop /tmp/gen10k 2000
+//! ANSWER_LOOP_QUESTIONS=visitors.txt target/release/examples/answer_loop corpus 2000
 //! ```
 
 use std::time::Instant;
@@ -36,7 +37,12 @@ fn main() -> anyhow::Result<()> {
         .map_or_else(|| dir.path().join("index"), std::path::PathBuf::from);
     let config = Config::for_paths(std::path::Path::new(corpus), index);
     let (answerer, _) = clinic_chat::load(&config)?;
-    let questions: Vec<Question> = QUESTIONS
+    // ANSWER_LOOP_QUESTIONS: a file of questions, one a line, instead of the benchmark's.
+    let asked = match std::env::var_os("ANSWER_LOOP_QUESTIONS") {
+        Some(path) => std::fs::read_to_string(path)?,
+        None => QUESTIONS.to_string(),
+    };
+    let questions: Vec<Question> = asked
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))

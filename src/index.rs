@@ -200,6 +200,9 @@ pub struct Generation {
     lowercase_headings: Vec<Vec<String>>,
     /// Stored documents loaded so far: what an answer costs, for tests to bound.
     documents_read: AtomicU64,
+    /// Each article's passage addresses, by manifest place, found on first need: a
+    /// treatment's articles are read whole for many questions.
+    addresses: Vec<std::sync::OnceLock<Arc<[DocAddress]>>>,
 }
 
 impl Generation {
@@ -236,6 +239,7 @@ impl Generation {
             .iter()
             .map(|a| a.headings.iter().map(|h| h.to_lowercase()).collect())
             .collect();
+        let manifest_articles = manifest.articles.len();
         let generation = Generation {
             index,
             reader,
@@ -243,6 +247,7 @@ impl Generation {
             manifest,
             dir: dir.to_path_buf(),
             by_slug,
+            addresses: (0..manifest_articles).map(|_| Default::default()).collect(),
             lowercase_headings,
             documents_read: AtomicU64::new(0),
         };
@@ -347,20 +352,31 @@ impl Generation {
         Ok(Some(passages))
     }
 
-    /// The addresses of one article's passages, in no order: the documents its slug indexes.
+    /// The addresses of one article's passages (by its place in the manifest), in no order:
+    /// the documents its slug indexes; searched once, then kept.
     pub fn article_addresses(
         &self,
         searcher: &Searcher,
-        slug: &str,
-    ) -> tantivy::Result<Vec<DocAddress>> {
+        ordinal: usize,
+    ) -> tantivy::Result<Arc<[DocAddress]>> {
+        let (Some(kept), Some(article)) = (
+            self.addresses.get(ordinal),
+            self.manifest.articles.get(ordinal),
+        ) else {
+            return Ok(Arc::from([]));
+        };
+        if let Some(addresses) = kept.get() {
+            return Ok(addresses.clone());
+        }
         let query = TermQuery::new(
-            Term::from_field_text(self.fields.slug, slug),
+            Term::from_field_text(self.fields.slug, &article.slug),
             IndexRecordOption::Basic,
         );
-        Ok(searcher
+        let found: Arc<[DocAddress]> = searcher
             .search(&query, &DocSetCollector)?
             .into_iter()
-            .collect())
+            .collect();
+        Ok(kept.get_or_init(|| found).clone())
     }
 
     /// How many stored passages this generation has loaded since it was opened.

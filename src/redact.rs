@@ -114,6 +114,19 @@ pub fn redact(text: &str) -> String {
         .into_owned()
 }
 
+/// Digits written or spelled out ("oh seven") in `text`, an upper bound of any run's.
+fn digits_said(text: &str) -> usize {
+    const SPELLED: [&str; 11] = [
+        "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    let written = text.bytes().filter(u8::is_ascii_digit).count();
+    let spelled = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| SPELLED.iter().any(|d| d.eq_ignore_ascii_case(w)))
+        .count();
+    written + spelled
+}
+
 /// Whether a run of digits and spelled digits is long enough to be a phone or account number.
 fn is_long_number(run: &str) -> bool {
     let digits = run.bytes().filter(u8::is_ascii_digit).count();
@@ -124,6 +137,18 @@ fn is_long_number(run: &str) -> bool {
 /// types one wants to be contacted.
 pub fn reaches_the_visitor(text: &str) -> bool {
     if !may_hold_details(text) {
+        return false;
+    }
+    // Most messages with digits hold a quantity ("my 2nd baby", "3 weeks"): without an email's
+    // signs, too few digits for a phone number, said or written, settles it before the
+    // patterns run.
+    let email_signs = !text.is_ascii()
+        || text.contains('@')
+        || text
+            .as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"dot"));
+    if !email_signs && digits_said(text) < NUMBER_DIGITS {
         return false;
     }
     let text: Cow<str> = if text.is_ascii() {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::analysis::Analysis;
 use super::intent::Intent;
 use super::passages::{Analysed, Interner, Sentence};
-use super::score::{MODEL, PassageScore, QueryStems, Scored, Scratch, Weights};
+use super::score::{Found, MODEL, PassageScore, QueryStems, Scored, Scratch, Weights};
 use crate::index::StoredPassage;
 
 /// An answer is at most about this long.
@@ -135,7 +135,12 @@ fn score(
         .fold(f32::MIN, f32::max)
         .max(f32::EPSILON);
     let query = QueryStems::new(&analysis.concepts, interner);
-    let sections = sections(analysis, &query, candidates);
+    // The question's stems in each passage's heading, title and text, found once.
+    let found: Vec<Found> = candidates
+        .iter()
+        .map(|c| Found::of(&query, &c.analysed))
+        .collect();
+    let sections = sections(analysis, candidates, &found);
     let section_of = |c: &Candidate| {
         let p = c.passage();
         sections
@@ -152,7 +157,7 @@ fn score(
             analysis,
             &query,
             weights,
-            (passage, section_of(candidate)),
+            (passage, found[index], section_of(candidate)),
             retrieval,
             &mut scratch,
         );
@@ -170,17 +175,17 @@ fn score(
 /// read whole: every passage of a section is then among the candidates.
 fn sections<'c>(
     analysis: &Analysis,
-    query: &QueryStems,
     candidates: &'c [Candidate],
+    found: &[Found],
 ) -> Vec<((&'c str, u64), u128)> {
     let mut sections: Vec<((&str, u64), u128)> = Vec::new();
     if !analysis.within_articles {
         return sections;
     }
-    for candidate in candidates {
+    for (candidate, found) in candidates.iter().zip(found) {
         let a = &candidate.analysed;
         let key = (a.passage.slug.as_str(), a.passage.section_ord);
-        let found = query.found_in(&a.whole) | query.found_in(&a.heading);
+        let found = found.whole | found.heading;
         match sections.iter_mut().find(|(k, _)| *k == key) {
             Some((_, all)) => *all |= found,
             None => sections.push((key, found)),

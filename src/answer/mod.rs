@@ -412,10 +412,10 @@ fn whole_articles(
     let found: text::FastMap<DocAddress, f32> = hits.iter().map(|(s, a)| (*a, *s)).collect();
     let mut candidates = Vec::with_capacity(size);
     for ordinal in articles {
-        let Some(article) = summaries.get(*ordinal as usize) else {
-            continue;
-        };
-        for address in generation.article_addresses(searcher, &article.slug)? {
+        for &address in generation
+            .article_addresses(searcher, *ordinal as usize)?
+            .iter()
+        {
             let analysed = knowledge
                 .passages
                 .get_or_load(address, || generation.passage(searcher, address))?;

@@ -158,6 +158,24 @@ impl Weights {
     }
 }
 
+/// The question's stems (as [`QueryStems`] bits) in a passage's heading, title and text.
+#[derive(Clone, Copy)]
+pub struct Found {
+    pub heading: u128,
+    pub title: u128,
+    pub whole: u128,
+}
+
+impl Found {
+    pub fn of(query: &QueryStems, passage: &Analysed) -> Found {
+        Found {
+            heading: query.found_in(&passage.heading),
+            title: query.found_in(&passage.title),
+            whole: query.found_in(&passage.whole),
+        }
+    }
+}
+
 /// Per-concept figures of the passage being scored, kept from one passage to the next so that
 /// scoring a passage allocates nothing.
 #[derive(Default)]
@@ -197,7 +215,7 @@ impl<'a> PassageScore<'a> {
         analysis: &'a Analysis,
         query: &'a QueryStems,
         weights: Weights,
-        (passage, section): (&'a Analysed, u128),
+        (passage, found, section): (&'a Analysed, Found, u128),
         retrieval: f32,
         scratch: &'a mut Scratch,
     ) -> Option<PassageScore<'a>> {
@@ -212,12 +230,8 @@ impl<'a> PassageScore<'a> {
                 analysis.primary_intent(),
                 Some(Intent::Definition | Intent::HowItWorks)
             );
-        let heading_found = query.found_in(&passage.heading);
-        let (heading, title, whole) = (
-            heading_found,
-            query.found_in(&passage.title),
-            query.found_in(&passage.whole),
-        );
+        let heading_found = found.heading;
+        let (heading, title, whole) = (found.heading, found.title, found.whole);
         let around = &mut scratch.around;
         around.clear();
         // A treatment that decided the articles holds for every sentence of them.
