@@ -9,6 +9,7 @@ pub mod intent;
 pub mod lexicon;
 pub mod passages;
 pub mod question;
+mod reading;
 mod reply;
 mod scope;
 mod score;
@@ -142,8 +143,10 @@ impl Answerer {
         });
         let earlier = previous.as_ref().map(|p| &p.scope);
         let scope = scope::scope(&mut analysis, &knowledge.titles, earlier);
+        let reading = reading::of(&analysis);
         if scope == Scope::Uncovered {
-            return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id);
+            return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id)
+                .read_as(reading);
         }
         let candidates = match retrieve(&knowledge, &searcher, &analysis, &scope) {
             Ok(candidates) => candidates,
@@ -182,10 +185,11 @@ impl Answerer {
                 if let Some(sign) = sign {
                     reply::add_reason_to_call(&mut answer, sign, &self.settings);
                 }
-                answer
+                answer.read_as(reading)
             }
             Choice::NotFound => {
                 reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id)
+                    .read_as(reading)
             }
         }
     }
