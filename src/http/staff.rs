@@ -368,6 +368,8 @@ mod tests {
                 .map(|&(question, count)| Unanswered {
                     question: question.into(),
                     count,
+                    label: None,
+                    examples: vec![question.into()],
                 })
                 .collect(),
             feedback: FeedbackCounts {
