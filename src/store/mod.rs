@@ -8,14 +8,16 @@
 //!
 //! The parts: `schema` (tables, migrations), `database` (the connection, noticing a deleted
 //! or replaced file), `writer` (the recorder and its thread), `issued` (answer ids given
-//! lately), `report` (the staff report), `callbacks` (call-back requests and their delivery),
-//! `columns` (a reply's kind and ids as column text). Personal details are taken out by
+//! lately), `report` (the staff report), `questions` (every question, paged and for export),
+//! `callbacks` (call-back requests and their delivery), `columns` (a reply's kind, ids and
+//! reading as column text). Personal details are taken out by
 //! [`crate::redact`].
 
 mod callbacks;
 mod columns;
 mod database;
 mod issued;
+mod questions;
 mod report;
 mod schema;
 mod writer;
@@ -32,6 +34,7 @@ pub use crate::redact::redact;
 pub use callbacks::{Callback, Channel, Delivery, DeliveryState, NewCallback};
 use database::Db;
 pub use database::Unreadable;
+pub use questions::{Asked, EXPORT_LIMIT, QuestionPage};
 pub use report::{Day, FeedbackCounts, Report, Unanswered, Unhelpful, UrgentTurn};
 pub use writer::Recorder;
 
