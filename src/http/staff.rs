@@ -480,7 +480,10 @@ pub async fn login(
     };
     match state.staff.try_token(client, &form.token) {
         Ok(()) => {
-            let secure = state.staff.came_over_tls(Some(peer), &headers);
+            // A browser on another machine must reach staff pages over TLS: the session id
+            // then never travels in clear. Only a browser on this machine keeps it over HTTP.
+            let secure = state.staff.came_over_tls(Some(peer), &headers)
+                || !peer.ip().to_canonical().is_loopback();
             let cookie = session_cookie(state.staff.sessions.open(), secure);
             (jar.add(cookie), Redirect::to("/staff")).into_response()
         }
