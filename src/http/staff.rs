@@ -113,8 +113,9 @@ fn defused(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Questions on a page unless asked otherwise, and at most.
+/// Questions on a page unless asked otherwise: a screenful or two.
 const PER_PAGE: u32 = 50;
+/// Questions on a page at most, so that one request reads a bounded number of rows.
 const MAX_PER_PAGE: u32 = 200;
 
 #[derive(Debug, Deserialize)]
@@ -352,30 +353,22 @@ struct QuestionsPage<'a> {
     list: QuestionPage,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct QuestionsPageParams {
-    /// Text, so that a page number that is not one gets this service's error page.
-    page: Option<String>,
-}
-
 /// Every question, newest first, a page at a time.
 pub async fn questions_page(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Query(params): Query<QuestionsPageParams>,
+    // As pairs of text, which any query string is, so that a page number that is not one (or
+    // is given twice) gets this service's error page, not the extractor's plain text.
+    Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
     if let Some(instead) = unless_staff(&state, peer, &headers) {
         return instead;
     }
     let clinic = state.answerer.settings().contact.name.clone();
-    let page = match params.page.as_deref().map(|p| p.trim().parse::<u32>()) {
-        None => 1,
-        Some(Ok(page)) if page > 0 => page,
-        Some(_) => {
-            let message = "The page number must be a whole number from 1.";
-            return error_page(&clinic, StatusCode::BAD_REQUEST, "No such page", message);
-        }
+    let Some(page) = page_number(&params) else {
+        let message = "The page number must be a whole number from 1.";
+        return error_page(&clinic, StatusCode::BAD_REQUEST, "No such page", message);
     };
     match load_questions(&state, page, PER_PAGE).await {
         Ok(list) => {
@@ -391,6 +384,17 @@ pub async fn questions_page(
             "Questions unavailable",
             &err.to_string(),
         ),
+    }
+}
+
+/// The `page` of a query: 1 when none is given, `None` when it is not a whole number from 1
+/// or is given twice.
+fn page_number(params: &[(String, String)]) -> Option<u32> {
+    let mut pages = params.iter().filter(|(name, _)| name == "page");
+    match (pages.next(), pages.next()) {
+        (None, _) => Some(1),
+        (Some((_, page)), None) => page.trim().parse::<u32>().ok().filter(|p| *p > 0),
+        (Some(_), Some(_)) => None,
     }
 }
 

@@ -325,12 +325,12 @@ async fn every_question_is_listed_newest_first_a_page_at_a_time() {
     let html = app.get("/staff/questions").await.text().await.unwrap();
     assert!(html.contains("Every question") && html.contains("do you do tattoo removal"));
     assert!(html.contains("Page 1 of 1"), "50 to a page");
-    let wrong = app.get("/staff/questions?page=x").await;
-    assert_eq!(wrong.status(), 400);
-    assert!(
-        wrong.text().await.unwrap().contains("whole number"),
-        "a page, not JSON"
-    );
+    for bad in ["page=x", "page=0", "page=1&page=2", "page=-1"] {
+        let wrong = app.get(&format!("/staff/questions?{bad}")).await;
+        assert_eq!(wrong.status(), 400, "{bad}");
+        let page = wrong.text().await.unwrap();
+        assert!(page.contains("whole number"), "a page, not JSON: {bad}");
+    }
 }
 
 #[tokio::test]
