@@ -431,7 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn a_database_from_before_severity_gains_the_column_and_keeps_its_rows() {
+    fn a_database_from_before_severity_and_readings_gains_the_columns_and_keeps_its_rows() {
         let dir = tempfile::tempdir().unwrap();
         {
             let connection =
@@ -441,6 +441,7 @@ mod tests {
                     "CREATE TABLE turns (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL UNIQUE, conversation_id TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, question TEXT NOT NULL, top_source TEXT, latency_us INTEGER NOT NULL);
                      CREATE TABLE feedback (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL, helpful INTEGER NOT NULL, comment TEXT, at INTEGER NOT NULL);
                      INSERT INTO turns (answer_id, conversation_id, at, kind, question, latency_us) VALUES ('old', 'c', 1799999990, 'urgent', 'fever', 1);
+                     INSERT INTO turns (answer_id, conversation_id, at, kind, question, latency_us) VALUES ('older', 'c', 1799999980, 'fallback', 'opening hours?', 1);
                      PRAGMA user_version = 1;",
                 )
                 .unwrap();
@@ -450,5 +451,8 @@ mod tests {
         assert_eq!(report.urgent.len(), 1);
         assert_eq!(report.urgent[0].severity, None);
         assert_eq!(report.urgent_by_severity["unknown"], 1);
+        // Recorded before questions kept their reading: grouped by wording.
+        assert_eq!(report.unanswered[0].question, "opening hours?");
+        assert_eq!(report.unanswered[0].label, None);
     }
 }
