@@ -38,6 +38,7 @@ fn main() -> anyhow::Result<()> {
             ),
             latency_us: 40,
             severity: None,
+            reading: None,
         });
         if i % BURST == BURST - 1 {
             recorder.flush();

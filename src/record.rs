@@ -1,5 +1,5 @@
-//! What a reply is known by once it has left the answerer: its kind, its own id and its
-//! conversation's id. The HTTP edge, the answerer and the store all speak of them, so each is
+//! What a reply is known by once it has left the answerer: its kind, its own id, its
+//! conversation's id and how its question was read ([`Reading`]). The HTTP edge, the answerer and the store all speak of them, so each is
 //! made and parsed here, once; this module knows nothing of those three. In JSON each is a
 //! plain string, in the shapes the widget has always been sent.
 
@@ -47,6 +47,21 @@ impl FromStr for Kind {
             .find(|k| k.as_str() == name)
             .ok_or(BadRecord::Kind)
     }
+}
+
+/// How the answerer read a question, kept with it so that staff can group questions by
+/// meaning: the treatment it names and what it asks about it. Two wordings of one question
+/// ("how many fat freezing sessions?", "number of cryolipolysis treatments needed") read the
+/// same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    /// The treatment in the visitor's words, typo-corrected: "fat freezing".
+    pub treatment: String,
+    /// The same treatment whichever way it is said: the first of its wordings' stems.
+    pub treatment_key: String,
+    /// What is asked about it: its primary intent's name ("count"), when one was recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
 }
 
 /// Text that is not the record it was read as.

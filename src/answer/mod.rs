@@ -10,6 +10,7 @@ pub mod intent;
 pub mod lexicon;
 pub mod passages;
 pub mod question;
+mod reading;
 mod reply;
 mod scope;
 mod score;
@@ -143,6 +144,7 @@ impl Answerer {
         });
         let earlier = previous.as_ref().map(|p| &p.scope);
         let scope = scope::scope(&mut analysis, &knowledge.titles, earlier);
+        let reading = reading::of(&analysis);
         if let Some(clinic) = &self.settings.clinic {
             let now = jiff::Timestamp::now();
             let contact = &self.settings.contact;
@@ -154,11 +156,13 @@ impl Answerer {
                     sources,
                     knowledge.starters.clone(),
                     conversation_id,
-                );
+                )
+                .read_as(reading);
             }
         }
         if scope == Scope::Uncovered {
-            return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id);
+            return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id)
+                .read_as(reading);
         }
         let candidates = match retrieve(&knowledge, &searcher, &analysis, &scope) {
             Ok(candidates) => candidates,
@@ -197,10 +201,11 @@ impl Answerer {
                 if let Some(sign) = sign {
                     reply::add_reason_to_call(&mut answer, sign, &self.settings);
                 }
-                answer
+                answer.read_as(reading)
             }
             Choice::NotFound => {
                 reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id)
+                    .read_as(reading)
             }
         }
     }

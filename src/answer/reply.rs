@@ -12,7 +12,7 @@ use super::small_talk::SmallTalk;
 use crate::index::{ArticleSummary, Generation, StoredPassage};
 // The store keeps a reply's kind too, so it is defined with the ids.
 pub use crate::record::Kind;
-use crate::record::{AnswerId, ConversationId};
+use crate::record::{AnswerId, ConversationId, Reading};
 use crate::urgent::{Severity, Sign};
 use crate::vocabulary::Vocabulary;
 
@@ -61,12 +61,21 @@ pub struct Reply {
     /// On a request for a person: the widget offers a call-back form (`POST /api/callback`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub callback: bool,
+    /// How the question was read, for the staff report; never sent to the visitor.
+    #[serde(skip)]
+    pub reading: Option<Reading>,
 }
 
 /// Room for most replies' JSON (about a kilobyte).
 const REPLY_BYTES: usize = 2048;
 
 impl Reply {
+    /// The reply, noting how its question was read.
+    pub fn read_as(mut self, reading: Option<Reading>) -> Reply {
+        self.reading = reading;
+        self
+    }
+
     /// The reply as the chat endpoint sends it. sonic-rs writes it in half the instructions
     /// serde_json takes, most of them in escaping strings; the same JSON value either way.
     pub fn to_json(&self) -> sonic_rs::Result<Vec<u8>> {
@@ -88,6 +97,7 @@ fn reply(kind: Kind, answer: String, conversation_id: ConversationId) -> Reply {
         severity: None,
         emergency_phone: None,
         callback: false,
+        reading: None,
     }
 }
 

@@ -56,6 +56,7 @@ pub async fn chat(
         severity: reply.severity.map(|s| s.as_str().to_string()),
         answer_id: reply.answer_id,
         conversation_id: reply.conversation_id,
+        reading: reply.reading,
     });
     Ok(([(header::CONTENT_TYPE, JSON)], body).into_response())
 }
@@ -228,6 +229,7 @@ mod tests {
             severity: None,
             emergency_phone: None,
             callback: false,
+            reading: None,
         };
         let body = reply.to_json().unwrap();
         assert!(body.iter().all(|&b| b >= 0x20), "no raw control characters");

@@ -170,6 +170,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/reindex", post(api::reindex))
         .route("/api/staff/report", get(staff::report))
         .route("/api/staff/report.csv", get(staff::report_csv))
+        .route("/api/staff/questions", get(staff::questions))
+        .route("/api/staff/questions.csv", get(staff::questions_csv))
         .route(
             "/api/staff/conversations/{id}",
             axum::routing::delete(staff::erase_conversation),
@@ -182,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         ))
         // The page and the sign-in check the token themselves, to offer the form.
         .route("/staff", get(staff::page))
+        .route("/staff/questions", get(staff::questions_page))
         .route("/staff/login", post(staff::login))
         .route("/staff/logout", post(staff::logout))
         .route("/staff/erase", post(staff::erase_form))

@@ -15,8 +15,9 @@ pub const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 const MAX_SESSIONS: usize = 1000;
 /// Wrong tokens a client may send in one window; a person mistyping needs far fewer.
 const MAX_WRONG: u32 = 5;
-/// The window starts at a client's first wrong token; once it has five, it waits for the end.
-const WRONG_WINDOW: Duration = Duration::from_secs(5 * 60);
+/// The window starts at a client's first wrong token; once it has five, it waits for the end:
+/// at most five guesses a quarter of an hour.
+const WRONG_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// With this many clients on record, those whose window has ended are forgotten.
 const PRUNE_AT: usize = 10_000;
 

@@ -1,6 +1,7 @@
 //! For the clinic's staff: the report of what visitors ask (JSON, CSV and the `/staff` page),
-//! the call-back requests to answer, erasing a conversation on request, and a box to try a
-//! question and see the ranked passages.
+//! every question one by one (paged as a page and JSON, and as CSV), the call-back requests to
+//! answer, erasing a conversation on request, and a box to try a question and see the ranked
+//! passages.
 //! The page is behind the staff token (the sign-in form opens a session, see `access`) or
 //! this machine when no token is set.
 
@@ -20,7 +21,7 @@ use super::error::{ApiError, ApiQuery};
 use super::html::render;
 use crate::answer::{Question, Reply};
 use crate::record::ConversationId;
-use crate::store::{self, Callback, Report};
+use crate::store::{self, Asked, Callback, QuestionPage, Report};
 
 const DEFAULT_DAYS: u32 = 30;
 const MAX_DAYS: u32 = 3650;
@@ -105,11 +106,106 @@ fn as_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
 
 /// The text, with a quote mark before it if a spreadsheet would run it as a formula.
 fn defused(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@']) {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// Questions on a page unless asked otherwise: a screenful or two.
+const PER_PAGE: u32 = 50;
+/// Questions on a page at most, so that one request reads a bounded number of rows.
+const MAX_PER_PAGE: u32 = 200;
+
+#[derive(Debug, Deserialize)]
+pub struct QuestionsParams {
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// The page and its size asked for, or why they cannot be.
+fn paging(params: &QuestionsParams) -> Result<(u32, u32), ApiError> {
+    let page = match params.page.unwrap_or(1) {
+        0 => return Err(ApiError::BadRequest("page counts from 1".into())),
+        page => page,
+    };
+    match params.per_page.unwrap_or(PER_PAGE) {
+        n @ 1..=MAX_PER_PAGE => Ok((page, n)),
+        _ => Err(ApiError::BadRequest(format!(
+            "per_page must be between 1 and {MAX_PER_PAGE}"
+        ))),
+    }
+}
+
+async fn load_questions(
+    state: &AppState,
+    page: u32,
+    per_page: u32,
+) -> Result<QuestionPage, ApiError> {
+    let recorder = state.recorder.clone();
+    tokio::task::spawn_blocking(move || recorder.store().questions(page, per_page))
+        .await?
+        .map_err(|err| ApiError::Unavailable(err.to_string()))
+}
+
+/// Every question, newest first, a page at a time.
+pub async fn questions(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<QuestionsParams>,
+) -> Result<axum::Json<QuestionPage>, ApiError> {
+    let (page, per_page) = paging(&params)?;
+    Ok(axum::Json(load_questions(&state, page, per_page).await?))
+}
+
+/// Every question of the last `days` days as CSV, newest first.
+pub async fn questions_csv(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ReportParams>,
+) -> Result<Response, ApiError> {
+    let days = days(&params)?;
+    let recorder = state.recorder.clone();
+    let asked =
+        tokio::task::spawn_blocking(move || recorder.store().questions_since(days, store::now()))
+            .await?
+            .map_err(|err| ApiError::Unavailable(err.to_string()))?;
+    let body = questions_as_csv(&asked).map_err(|err| ApiError::Internal(err.into()))?;
+    let disposition = format!("attachment; filename=\"clinic-chat-questions-{days}d.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// One row a question. Every cell is text a visitor could shape (a conversation id of their
+/// own may start with `-`), so each is quoted and defused.
+fn questions_as_csv(asked: &[Asked]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::NonNumeric)
+        .from_writer(Vec::new());
+    out.write_record([
+        "time",
+        "kind",
+        "severity",
+        "question",
+        "top source",
+        "conversation id",
+    ])?;
+    for q in asked {
+        out.serialize((
+            defused(&q.time),
+            q.kind.as_str(),
+            defused(q.severity.as_deref().unwrap_or("")),
+            defused(&q.question),
+            defused(q.top_source.as_deref().unwrap_or("")),
+            defused(&q.conversation_id),
+        ))?;
+    }
+    out.into_inner().map_err(|err| err.into_error().into())
 }
 
 /// Erases a conversation; an id no conversation can have is refused, so that a mistyped
@@ -189,17 +285,8 @@ pub async fn page(
     Query(params): Query<PageParams>,
 ) -> Response {
     let clinic = state.answerer.settings().contact.name.clone();
-    match state.staff.authenticate(Some(peer), &headers) {
-        Ok(()) => {}
-        Err(ApiError::Unauthorized) => {
-            let login = LoginPage {
-                clinic: &clinic,
-                failed: false,
-                wait_minutes: None,
-            };
-            return private(render(&login, StatusCode::OK, &clinic));
-        }
-        Err(err) => return err.into_response(),
+    if let Some(instead) = unless_staff(&state, peer, &headers) {
+        return instead;
     }
     let days = params.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
     let (report, error) = match load_report(&state, days).await {
@@ -235,6 +322,89 @@ pub async fn page(
         erase_failed: params.erase_failed,
     };
     private(render(&page, StatusCode::OK, &clinic))
+}
+
+/// `None` for a page's request that is staff's; else what to answer instead: the sign-in
+/// form (with a token configured) or the refusal.
+fn unless_staff(
+    state: &AppState,
+    peer: std::net::SocketAddr,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    match state.staff.authenticate(Some(peer), headers) {
+        Ok(()) => None,
+        Err(ApiError::Unauthorized) => {
+            let clinic = &state.answerer.settings().contact.name;
+            let login = LoginPage {
+                clinic,
+                failed: false,
+                wait_minutes: None,
+            };
+            Some(private(render(&login, StatusCode::OK, clinic)))
+        }
+        Err(err) => Some(err.into_response()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_questions.html")]
+struct QuestionsPage<'a> {
+    clinic: &'a str,
+    list: QuestionPage,
+}
+
+/// Every question, newest first, a page at a time.
+pub async fn questions_page(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    // As pairs of text, which any query string is, so that a page number that is not one (or
+    // is given twice) gets this service's error page, not the extractor's plain text.
+    Query(params): Query<Vec<(String, String)>>,
+) -> Response {
+    if let Some(instead) = unless_staff(&state, peer, &headers) {
+        return instead;
+    }
+    let clinic = state.answerer.settings().contact.name.clone();
+    let Some(page) = page_number(&params) else {
+        let message = "The page number must be a whole number from 1.";
+        return error_page(&clinic, StatusCode::BAD_REQUEST, "No such page", message);
+    };
+    match load_questions(&state, page, PER_PAGE).await {
+        Ok(list) => {
+            let page = QuestionsPage {
+                clinic: &clinic,
+                list,
+            };
+            private(render(&page, StatusCode::OK, &clinic))
+        }
+        Err(err) => error_page(
+            &clinic,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Questions unavailable",
+            &err.to_string(),
+        ),
+    }
+}
+
+/// The `page` of a query: 1 when none is given, `None` when it is not a whole number from 1
+/// or is given twice.
+fn page_number(params: &[(String, String)]) -> Option<u32> {
+    let mut pages = params.iter().filter(|(name, _)| name == "page");
+    match (pages.next(), pages.next()) {
+        (None, _) => Some(1),
+        (Some((_, page)), None) => page.trim().parse::<u32>().ok().filter(|p| *p > 0),
+        (Some(_), Some(_)) => None,
+    }
+}
+
+fn error_page(clinic: &str, status: StatusCode, title: &str, message: &str) -> Response {
+    let page = super::html::ErrorPage {
+        clinic,
+        title,
+        message,
+    };
+    private(render(&page, status, clinic))
 }
 
 /// The reply a visitor would get and the ranked passages behind it; not recorded.
@@ -314,7 +484,10 @@ pub async fn login(
     };
     match state.staff.try_token(client, &form.token) {
         Ok(()) => {
-            let secure = state.staff.came_over_tls(Some(peer), &headers);
+            // A browser on another machine must reach staff pages over TLS: the session id
+            // then never travels in clear. Only a browser on this machine keeps it over HTTP.
+            let secure = state.staff.came_over_tls(Some(peer), &headers)
+                || !peer.ip().to_canonical().is_loopback();
             let cookie = session_cookie(state.staff.sessions.open(), secure);
             (jar.add(cookie), Redirect::to("/staff")).into_response()
         }
@@ -368,6 +541,8 @@ mod tests {
                 .map(|&(question, count)| Unanswered {
                     question: question.into(),
                     count,
+                    label: None,
+                    examples: vec![question.into()],
                 })
                 .collect(),
             feedback: FeedbackCounts {

@@ -8,14 +8,16 @@
 //!
 //! The parts: `schema` (tables, migrations), `database` (the connection, noticing a deleted
 //! or replaced file), `writer` (the recorder and its thread), `issued` (answer ids given
-//! lately), `report` (the staff report), `callbacks` (call-back requests and their delivery),
-//! `columns` (a reply's kind and ids as column text). Personal details are taken out by
+//! lately), `report` (the staff report), `questions` (every question, paged and for export),
+//! `callbacks` (call-back requests and their delivery), `columns` (a reply's kind, ids and
+//! reading as column text). Personal details are taken out by
 //! [`crate::redact`].
 
 mod callbacks;
 mod columns;
 mod database;
 mod issued;
+mod questions;
 mod report;
 mod schema;
 mod writer;
@@ -27,11 +29,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::params;
 
-use crate::record::{AnswerId, ConversationId, Kind};
+use crate::record::{AnswerId, ConversationId, Kind, Reading};
 pub use crate::redact::redact;
 pub use callbacks::{Callback, Channel, Delivery, DeliveryState, NewCallback};
 use database::Db;
 pub use database::Unreadable;
+pub use questions::{Asked, EXPORT_LIMIT, QuestionPage};
 pub use report::{Day, FeedbackCounts, Report, Unanswered, Unhelpful, UrgentTurn};
 pub use writer::Recorder;
 
@@ -51,6 +54,8 @@ pub struct Turn {
     pub latency_us: i64,
     /// For urgent replies: `emergency` or `same_day`.
     pub severity: Option<String>,
+    /// How the question was read (the treatment and intent), when it named a treatment.
+    pub reading: Option<Reading>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,9 +230,9 @@ const ROWS_PER_INSERT: usize = 32;
 
 /// An insert of `rows` turns.
 fn insert_sql(rows: usize) -> String {
-    let row = "(?, ?, ?, ?, ?, ?, ?, ?)";
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
     format!(
-        "INSERT OR IGNORE INTO turns (answer_id, conversation_id, at, kind, question, top_source, latency_us, severity) VALUES {}",
+        "INSERT OR IGNORE INTO turns (answer_id, conversation_id, at, kind, question, top_source, latency_us, severity, reading) VALUES {}",
         vec![row; rows].join(", ")
     )
 }
@@ -250,7 +255,7 @@ fn write_turns(tx: &rusqlite::Transaction<'_>, turns: &[&Turn]) -> rusqlite::Res
 /// Runs `sql`, an insert of as many turns as `rows`, with their questions redacted.
 fn insert(tx: &rusqlite::Transaction<'_>, sql: &str, rows: &[&Turn]) -> rusqlite::Result<()> {
     let questions: Vec<String> = rows.iter().map(|t| redact(&t.question)).collect();
-    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(rows.len() * 8);
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(rows.len() * 9);
     for (t, question) in rows.iter().zip(&questions) {
         values.extend([
             &t.answer_id as &dyn rusqlite::ToSql,
@@ -261,6 +266,7 @@ fn insert(tx: &rusqlite::Transaction<'_>, sql: &str, rows: &[&Turn]) -> rusqlite
             &t.top_source,
             &t.latency_us,
             &t.severity,
+            &t.reading,
         ]);
     }
     tx.prepare_cached(sql)?.execute(values.as_slice())?;
@@ -297,6 +303,7 @@ mod tests {
             top_source: Some("/articles/x#y".into()),
             latency_us: 150,
             severity: (kind == Kind::Urgent).then(|| "same_day".into()),
+            reading: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! The staff report: counts by kind and day, unanswered questions grouped by wording, and
-//! feedback, read from the database.
+//! The staff report: counts by kind and day, unanswered questions grouped by meaning (the
+//! treatment and intent they were read as; by wording when they name no treatment), urgent
+//! messages, and feedback, read from the database.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{Store, Unreadable};
-use crate::record::Kind;
+use crate::record::{Kind, Reading};
 use crate::vocabulary::Vocabulary;
 
 /// Urgent messages listed on the staff page at most.
@@ -55,10 +56,15 @@ fn query(connection: &rusqlite::Connection, days: u32, now: i64) -> rusqlite::Re
             },
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut statement = connection
-        .prepare("SELECT question FROM turns WHERE at >= ?1 AND kind = ?2 ORDER BY at DESC")?;
+    let mut statement = connection.prepare(
+        "SELECT question, reading FROM turns WHERE at >= ?1 AND kind = ?2 ORDER BY at DESC, id DESC",
+    )?;
     let fallbacks = statement
-        .query_map(params![since, Kind::Fallback], |r| r.get::<_, String>(0))?
+        .query_map(params![since, Kind::Fallback], |r| {
+            // A reading that cannot be read back is only a lost hint: group by wording.
+            let reading = r.get::<_, Reading>(1).ok();
+            Ok((r.get::<_, String>(0)?, reading))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut statement =
         connection.prepare("SELECT SUM(helpful), SUM(NOT helpful) FROM feedback WHERE at >= ?1")?;
@@ -88,7 +94,7 @@ fn query(connection: &rusqlite::Connection, days: u32, now: i64) -> rusqlite::Re
         urgent_by_severity,
         urgent,
         per_day,
-        unanswered: group_similar(&fallbacks),
+        unanswered: group_by_meaning(&fallbacks),
         feedback: FeedbackCounts {
             helpful,
             not_helpful,
@@ -129,7 +135,7 @@ fn urgent_turns(
         counts.insert(severity, n);
     }
     let mut statement = connection.prepare(
-        "SELECT at, strftime('%Y-%m-%d %H:%M UTC', at, 'unixepoch'), question, severity FROM turns WHERE at >= ?1 AND kind = ?2 ORDER BY at DESC, id DESC LIMIT ?3",
+        "SELECT at, strftime('%Y-%m-%d %H:%M UTC', at, 'unixepoch'), question, severity, conversation_id FROM turns WHERE at >= ?1 AND kind = ?2 ORDER BY at DESC, id DESC LIMIT ?3",
     )?;
     let listed = statement
         .query_map(params![since, Kind::Urgent, URGENT_LISTED], |r| {
@@ -138,6 +144,7 @@ fn urgent_turns(
                 time: r.get(1)?,
                 question: r.get(2)?,
                 severity: r.get(3)?,
+                conversation_id: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -152,6 +159,8 @@ pub struct UrgentTurn {
     pub time: String,
     pub question: String,
     pub severity: Option<String>,
+    /// For erasing it on request, or finding the visitor's call-back request.
+    pub conversation_id: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -163,10 +172,18 @@ pub struct Day {
     pub urgent: i64,
 }
 
+/// One group of unanswered questions: those read as the same treatment and intent, or else
+/// worded alike.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Unanswered {
+    /// The latest question of the group, as asked (redacted).
     pub question: String,
     pub count: i64,
+    /// What the group asks, when read by meaning: "mesotherapy · how many sessions".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Its different wordings, latest first, at most [`EXAMPLES`].
+    pub examples: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,36 +198,90 @@ pub struct Unhelpful {
     pub source: Option<String>,
     pub comment: Option<String>,
 }
-/// Questions grouped by wording that differs only in case, punctuation, small words or order:
-/// "What are your opening hours?" and "opening hours??" count as one. Most asked first.
-fn group_similar(questions: &[String]) -> Vec<Unanswered> {
-    let mut groups: BTreeMap<String, (String, i64)> = BTreeMap::new();
-    for question in questions {
-        let mut words: Vec<String> = crate::text::words(question)
-            .into_iter()
-            .filter(|w| !Vocabulary::built_in().is_stop_word(w))
-            .map(|w| w.trim_end_matches('s').to_string())
-            .collect();
-        words.sort();
-        words.dedup();
-        let key = if words.is_empty() {
-            question.to_lowercase()
-        } else {
-            words.join(" ")
+/// Unanswered question groups listed at most.
+const GROUPS: usize = 20;
+/// Wordings shown for a group at most.
+const EXAMPLES: usize = 3;
+
+/// Questions (latest first) grouped by meaning: those read as the same treatment (however
+/// named) and the same intent are one group, labelled "tattoo removal · cost"; a question
+/// naming no treatment joins those worded alike, differing only in case, punctuation, small
+/// words or order ("What are your opening hours?", "opening hours??"). Most asked first.
+fn group_by_meaning(questions: &[(String, Option<Reading>)]) -> Vec<Unanswered> {
+    let mut groups: BTreeMap<String, Unanswered> = BTreeMap::new();
+    for (question, reading) in questions {
+        let (key, label) = match reading {
+            Some(r) => (
+                format!(
+                    "{}\u{1f}{}",
+                    r.treatment_key,
+                    r.intent.as_deref().unwrap_or("")
+                ),
+                Some(format!("{} · {}", r.treatment, asks(r.intent.as_deref()))),
+            ),
+            None => (format!("\u{1f}\u{1f}{}", wording(question)), None),
         };
-        groups.entry(key).or_insert_with(|| (question.clone(), 0)).1 += 1;
+        let group = groups.entry(key).or_insert_with(|| Unanswered {
+            question: question.clone(),
+            count: 0,
+            label,
+            examples: Vec::new(),
+        });
+        group.count += 1;
+        if group.examples.len() < EXAMPLES && !group.examples.contains(question) {
+            group.examples.push(question.clone());
+        }
     }
-    let mut list: Vec<Unanswered> = groups
-        .into_values()
-        .map(|(question, count)| Unanswered { question, count })
-        .collect();
+    let mut list: Vec<Unanswered> = groups.into_values().collect();
     list.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
             .then_with(|| a.question.cmp(&b.question))
     });
-    list.truncate(20);
+    list.truncate(GROUPS);
     list
+}
+
+/// A question's content words, sorted, plurals folded: equal for wordings that differ only in
+/// case, punctuation, small words or order.
+fn wording(question: &str) -> String {
+    let mut words: Vec<String> = crate::text::words(question)
+        .into_iter()
+        .filter(|w| !Vocabulary::built_in().is_stop_word(w))
+        .map(|w| w.trim_end_matches('s').to_string())
+        .collect();
+    words.sort();
+    words.dedup();
+    if words.is_empty() {
+        question.to_lowercase()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// What an intent asks, as staff read it in a group's label.
+fn asks(intent: Option<&str>) -> &'static str {
+    match intent {
+        Some("cost") => "cost",
+        Some("logistics") => "booking and practicalities",
+        Some("count") => "how many sessions",
+        Some("interval") => "how far apart",
+        Some("duration") => "how long (downtime, recovery)",
+        Some("session_length") => "how long a session takes",
+        Some("longevity") => "how long results last",
+        Some("onset") => "when results show",
+        Some("pain") => "does it hurt",
+        Some("side_effects") => "side effects and risks",
+        Some("preparation") => "how to prepare",
+        Some("aftercare") => "aftercare",
+        Some("comparison") => "compared with other treatments",
+        Some("suitability") => "who it suits",
+        Some("areas") => "areas treated",
+        Some("how_it_works") => "how it works",
+        Some("results") => "results",
+        Some("definition") => "what it is",
+        _ => "other questions",
+    }
 }
 
 #[cfg(test)]
@@ -265,7 +336,12 @@ mod tests {
             report.unanswered[0],
             Unanswered {
                 question: "What are your opening hours?".into(),
-                count: 2
+                count: 2,
+                label: None,
+                examples: vec![
+                    "What are your opening hours?".into(),
+                    "opening hours??".into()
+                ],
             }
         );
         assert_eq!(report.feedback.helpful, 1);
@@ -273,6 +349,46 @@ mod tests {
         assert_eq!(
             report.unhelpful[0].comment.as_deref(),
             Some("call me on [number]")
+        );
+    }
+
+    fn read(treatment: &str, key: &str, intent: &str) -> Option<Reading> {
+        Some(Reading {
+            treatment: treatment.into(),
+            treatment_key: key.into(),
+            intent: Some(intent.into()),
+        })
+    }
+
+    #[test]
+    fn unanswered_questions_read_alike_are_one_group_whatever_their_wording() {
+        let questions = [
+            (
+                "how much is cryolipolysis".to_string(),
+                read("cryolipolysis", "cryolipolysi", "cost"),
+            ),
+            (
+                "fat freezing price?".to_string(),
+                read("fat freezing", "cryolipolysi", "cost"),
+            ),
+            (
+                "does fat freezing hurt".to_string(),
+                read("fat freezing", "cryolipolysi", "pain"),
+            ),
+            ("opening hours??".to_string(), None),
+        ];
+        let groups = group_by_meaning(&questions);
+        assert_eq!(groups.len(), 3, "{groups:?}");
+        assert_eq!(groups[0].count, 2);
+        assert_eq!(groups[0].label.as_deref(), Some("cryolipolysis · cost"));
+        assert_eq!(
+            groups[0].examples,
+            ["how much is cryolipolysis", "fat freezing price?"]
+        );
+        let pain = groups.iter().find(|g| g.count == 1 && g.label.is_some());
+        assert_eq!(
+            pain.and_then(|g| g.label.as_deref()),
+            Some("fat freezing · does it hurt")
         );
     }
 
@@ -315,7 +431,7 @@ mod tests {
     }
 
     #[test]
-    fn a_database_from_before_severity_gains_the_column_and_keeps_its_rows() {
+    fn a_database_from_before_severity_and_readings_gains_the_columns_and_keeps_its_rows() {
         let dir = tempfile::tempdir().unwrap();
         {
             let connection =
@@ -325,6 +441,7 @@ mod tests {
                     "CREATE TABLE turns (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL UNIQUE, conversation_id TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL, question TEXT NOT NULL, top_source TEXT, latency_us INTEGER NOT NULL);
                      CREATE TABLE feedback (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL, helpful INTEGER NOT NULL, comment TEXT, at INTEGER NOT NULL);
                      INSERT INTO turns (answer_id, conversation_id, at, kind, question, latency_us) VALUES ('old', 'c', 1799999990, 'urgent', 'fever', 1);
+                     INSERT INTO turns (answer_id, conversation_id, at, kind, question, latency_us) VALUES ('older', 'c', 1799999980, 'fallback', 'opening hours?', 1);
                      PRAGMA user_version = 1;",
                 )
                 .unwrap();
@@ -334,5 +451,8 @@ mod tests {
         assert_eq!(report.urgent.len(), 1);
         assert_eq!(report.urgent[0].severity, None);
         assert_eq!(report.urgent_by_severity["unknown"], 1);
+        // Recorded before questions kept their reading: grouped by wording.
+        assert_eq!(report.unanswered[0].question, "opening hours?");
+        assert_eq!(report.unanswered[0].label, None);
     }
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
     let version: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -73,6 +73,11 @@ pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
              CREATE INDEX IF NOT EXISTS callbacks_conversation ON callbacks (conversation_id);
              COMMIT;",
         )?;
+    }
+    if version < 5 {
+        // How each question was read (treatment and intent, as JSON), so that the report can
+        // group questions by meaning; empty for older rows, which are grouped by wording.
+        connection.execute_batch("BEGIN; ALTER TABLE turns ADD COLUMN reading TEXT; COMMIT;")?;
     }
     connection.pragma_update(None, "user_version", SCHEMA_VERSION)
 }

@@ -215,3 +215,279 @@ async fn with_a_staff_token_the_page_asks_for_it_and_the_login_sets_a_session() 
         .unwrap();
     assert!(page.text().await.unwrap().contains("What visitors ask"));
 }
+
+// --- Staff tools: questions by meaning, every question, urgent messages, sign-in ----------
+
+/// The report once it holds `n` questions.
+async fn report_of(app: &crate::app::App, n: i64) -> Value {
+    let body = report_when(app, |body| body["questions"] == n).await;
+    assert_eq!(body["questions"], n, "{body}");
+    body
+}
+
+/// The unanswered group whose label ends with `asks`, for the treatment `named`.
+fn group<'a>(report: &'a Value, named: &str, asks: &str) -> Option<&'a Value> {
+    report["unanswered"].as_array()?.iter().find(|g| {
+        g["label"]
+            .as_str()
+            .is_some_and(|l| l.contains(named) && l.ends_with(asks))
+    })
+}
+
+#[tokio::test]
+async fn unanswered_questions_are_grouped_by_treatment_and_ask_however_they_are_worded() {
+    let app = spawn_app(&[SHIPPED]).await;
+    for question in [
+        "how much is tattoo removal?",
+        "Tattoo removal price",
+        "does tattoo removal hurt?",
+        "how many sessions of fat freezing",
+        "cryolipolysis: how many treatments will I need",
+    ] {
+        assert_eq!(app.ask(question).await["kind"], "fallback", "{question}");
+    }
+    let body = report_of(&app, 5).await;
+    let cost = group(&body, "tattoo removal", "· cost").expect("one group for the price");
+    assert_eq!(cost["count"], 2, "{body}");
+    let examples = cost["examples"].to_string();
+    assert!(
+        examples.contains("how much is tattoo removal?")
+            && examples.contains("Tattoo removal price"),
+        "both wordings are shown: {examples}"
+    );
+    let pain = group(&body, "tattoo removal", "· does it hurt").expect("pain is its own group");
+    assert_eq!(pain["count"], 1, "{body}");
+    let sessions = body["unanswered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            g["label"]
+                .as_str()
+                .is_some_and(|l| l.ends_with("· how many sessions"))
+        })
+        .expect("fat freezing and cryolipolysis are one treatment");
+    assert_eq!(sessions["count"], 2, "{body}");
+    assert_eq!(body["unanswered"].as_array().unwrap().len(), 3, "{body}");
+    let html = app.get("/staff").await.text().await.unwrap();
+    assert!(
+        html.contains("tattoo removal · cost"),
+        "the page shows the group's label"
+    );
+    assert!(html.contains("asked 2 times"));
+}
+
+#[tokio::test]
+async fn every_question_is_listed_newest_first_a_page_at_a_time() {
+    let app = spawn_app(&[SHIPPED]).await;
+    for question in ["Does it hurt?", "do you do tattoo removal", "hello"] {
+        app.ask(question).await;
+    }
+    report_of(&app, 3).await;
+    let first: Value = app
+        .get("/api/staff/questions?per_page=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (first["total"].as_i64(), first["pages"].as_i64()),
+        (Some(3), Some(2))
+    );
+    let asked: Vec<&str> = first["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["question"].as_str().unwrap())
+        .collect();
+    assert_eq!(asked, ["hello", "do you do tattoo removal"], "{first}");
+    assert_eq!(first["questions"][1]["kind"], "fallback");
+    let last: Value = app
+        .get("/api/staff/questions?per_page=2&page=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(last["questions"][0]["question"], "Does it hurt?");
+    assert_eq!(last["questions"][0]["kind"], "answer");
+    assert!(
+        last["questions"][0]["top_source"]
+            .as_str()
+            .is_some_and(|s| s.contains("Mesotherapy")),
+        "{last}"
+    );
+    for bad in ["page=0", "page=two", "per_page=1000", "per_page=0"] {
+        let response = app.get(&format!("/api/staff/questions?{bad}")).await;
+        assert_eq!(response.status(), 400, "{bad}");
+        let error: Value = response.json().await.unwrap();
+        assert!(error["error"].is_string(), "{bad}: {error}");
+    }
+    let html = app.get("/staff/questions").await.text().await.unwrap();
+    assert!(html.contains("Every question") && html.contains("do you do tattoo removal"));
+    assert!(html.contains("Page 1 of 1"), "50 to a page");
+    for bad in ["page=x", "page=0", "page=1&page=2", "page=-1"] {
+        let wrong = app.get(&format!("/staff/questions?{bad}")).await;
+        assert_eq!(wrong.status(), 400, "{bad}");
+        let page = wrong.text().await.unwrap();
+        assert!(page.contains("whole number"), "a page, not JSON: {bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_questions_csv_holds_each_question_with_formulas_defused() {
+    let app = spawn_app(&[SHIPPED]).await;
+    app.ask("Does it hurt?").await;
+    app.chat(json!({"message": "=HYPERLINK(\"http://evil.example\",\"win\")", "conversation_id": "-visitor"}))
+        .await;
+    app.ask("-2+3 opening hours").await;
+    report_of(&app, 3).await;
+    let response = app.get("/api/staff/questions.csv?days=7").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("clinic-chat-questions-7d.csv")
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "\"time\",\"kind\",\"severity\",\"question\",\"top source\",\"conversation id\""
+    );
+    assert_eq!(lines.len(), 4, "one row a question: {csv}");
+    assert!(lines[1].contains("\"'-2+3 opening hours\""), "{csv}");
+    assert!(
+        lines[2].contains("\"'=HYPERLINK(\"\"http://evil.example\"\""),
+        "{csv}"
+    );
+    assert!(
+        lines[2].ends_with("\"'-visitor\""),
+        "a visitor's own id is defused too: {csv}"
+    );
+    assert!(
+        lines[3].contains("\"answer\"") && lines[3].contains("\"Does it hurt?\""),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains(",=") && !csv.contains(",\"=") && !csv.contains(",\"-"),
+        "{csv}"
+    );
+    let bad = app.get("/api/staff/questions.csv?days=0").await;
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn urgent_messages_are_listed_on_the_staff_page_with_their_conversation_escaped() {
+    let app = spawn_app(&[SHIPPED]).await;
+    let (_, reply) = app
+        .chat(json!({
+            "message": "<b>help</b> my throat is swelling after fillers, call 07700 900123",
+            "conversation_id": "visitor-urgent-1"
+        }))
+        .await;
+    assert_eq!(reply["kind"], "urgent");
+    report_of(&app, 1).await;
+    let html = app.get("/staff").await.text().await.unwrap();
+    let urgent = &html[html.find("Urgent messages").unwrap()..];
+    let urgent = &urgent[..urgent.find("</table>").unwrap()];
+    assert!(urgent.contains("visitor-urgent-1"), "{urgent}");
+    assert!(urgent.contains("emergency"), "{urgent}");
+    assert!(urgent.contains("UTC"), "the time: {urgent}");
+    assert!(
+        urgent.contains("&#60;b&#62;help&#60;/b&#62;"),
+        "escaped: {urgent}"
+    );
+    assert!(
+        !urgent.contains("<b>"),
+        "no markup from a visitor: {urgent}"
+    );
+    assert!(!urgent.contains("07700"), "redacted: {urgent}");
+}
+
+#[tokio::test]
+async fn after_five_wrong_sign_ins_the_form_says_how_long_to_wait() {
+    let app = spawn_with(&[SHIPPED], |c| c.staff_token = Some("t".repeat(40))).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let try_token = |token: String| {
+        client
+            .post(format!("{}/staff/login", app.base))
+            .form(&[("token", token)])
+            .send()
+    };
+    for n in 0..5 {
+        assert_eq!(try_token(format!("wrong-{n}")).await.unwrap().status(), 401);
+    }
+    let locked = try_token("t".repeat(40)).await.unwrap();
+    assert_eq!(locked.status(), 429, "even the right token waits");
+    let wait: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (14 * 60..=15 * 60 + 1).contains(&wait),
+        "a quarter of an hour: {wait}"
+    );
+    let page = locked.text().await.unwrap();
+    assert!(page.contains("try again in 15 minutes"), "{page}");
+}
+
+#[tokio::test]
+async fn a_signed_in_session_opens_every_staff_page_until_signed_out() {
+    let token = "s".repeat(40);
+    let app = spawn_with(&[SHIPPED], |c| c.staff_token = Some(token.clone())).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = client
+        .post(format!("{}/staff/login", app.base))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        !cookie.contains(&token),
+        "the cookie is a session, not the token"
+    );
+    assert!(cookie.contains("Max-Age="), "it expires: {cookie}");
+    let session = cookie.split(';').next().unwrap().to_string();
+    let questions = |session: String| {
+        client
+            .get(format!("{}/staff/questions", app.base))
+            .header("cookie", session)
+            .send()
+    };
+    let page = questions(session.clone())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Every question"), "{page}");
+    let out = client
+        .post(format!("{}/staff/logout", app.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let page = questions(session).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Staff sign-in"), "signed out: {page}");
+    let json = client
+        .get(format!("{}/api/staff/questions", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json.status(),
+        200,
+        "the bearer token still opens the JSON API"
+    );
+}
