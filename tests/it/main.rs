@@ -9,6 +9,7 @@ mod bad_input;
 mod callback;
 mod contract;
 mod corpus;
+mod going_live;
 #[path = "../support/receivers.rs"]
 mod receivers;
 mod robust;
