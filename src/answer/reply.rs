@@ -59,6 +59,9 @@ pub struct Reply {
     /// On a request for a person: the widget offers a call-back form (`POST /api/callback`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub callback: bool,
+    /// On answers about a treatment: where to book it, which the widget offers as a button.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booking_url: Option<String>,
 }
 
 /// Room for most replies' JSON (about a kilobyte).
@@ -86,6 +89,7 @@ fn reply(kind: Kind, answer: String, conversation_id: ConversationId) -> Reply {
         severity: None,
         emergency_phone: None,
         callback: false,
+        booking_url: None,
     }
 }
 

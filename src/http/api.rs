@@ -228,6 +228,7 @@ mod tests {
             severity: None,
             emergency_phone: None,
             callback: false,
+            booking_url: Some(awkward.to_string()),
         };
         let body = reply.to_json().unwrap();
         assert!(body.iter().all(|&b| b >= 0x20), "no raw control characters");

@@ -6,6 +6,7 @@ mod attack_access;
 mod attack_corpus;
 mod attack_store;
 mod bad_input;
+mod booking;
 mod callback;
 mod contract;
 mod corpus;
