@@ -3,8 +3,12 @@
 //! conversation, reach the clinic's contact links, close with Escape. Then, in a fresh tab:
 //! the privacy line, a request for a person answered with a call-back form, filled in and sent
 //! (the test's webhook and SMTP receivers get it), staff marking it handled on `/staff`, and
-//! the visitor erasing the conversation from the database. Saves screenshots of the desktop
-//! and phone layouts, the privacy line, the form and the staff page to `target/screenshots/`.
+//! the visitor erasing the conversation from the database. Last, on a clinic's own site (another
+//! origin): the widget in the clinic's words, with its logo, on the left, a booking button after
+//! an answer about a treatment only, `tel:` links, and the dark theme (the system setting
+//! emulated, then forced). Saves screenshots of the desktop and phone layouts, the privacy
+//! line, the form, the staff page, the clinic's widget and the dark theme to
+//! `target/screenshots/`.
 //!
 //! Needs `chromedriver` on the PATH and Debian's Chromium at `/usr/bin/chromium`. Without them
 //! the test says loudly that it SKIPPED and passes, unless `CLINIC_CHAT_REQUIRE_BROWSER` is set
