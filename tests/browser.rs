@@ -498,7 +498,7 @@ const STRINGS: &str = r#"{
   "erase": "Forget this chat",
   "privacy": "Bloom answers from {clinic}'s own articles and keeps questions for {days} days.",
   "callback_send": "Call me back, please",
-  "title_colour": ["not a string: ignored"]
+  "send": ["not a string: ignored"]
 }"#;
 /// A greeting with markup in it: shown as the text it is.
 const GREETING: &str = "Welcome to <b>Bloom</b>! Ask us about your treatment.";
@@ -523,7 +523,8 @@ async fn clinic_site(service: &str) -> String {
          data-greeting=\"{greeting}\" data-accent=\"#b83280\" defer></script>"
     ));
     let dark = page(format!(
-        "<script src=\"{service}/static/widget.js\" data-theme=\"dark\" data-logo=\"javascript:alert(1)\" defer></script>"
+        "<script src=\"{service}/static/widget.js\" data-theme=\"dark\" data-logo=\"javascript:alert(1)\" \
+         data-strings=\"/missing.json\" defer></script>"
     ));
     let app = axum::Router::new()
         .route("/", axum::routing::get(move || async move { custom }))
@@ -547,6 +548,7 @@ const LOOKS: &str = "var q = function (s) { return r.querySelector(s); }; \
     var logo = q('.cc-logo'), panel = q('.cc-panel'), bot = q('.cc-msg.cc-bot .cc-bubble'); \
     return {title: q('.cc-title-text').textContent, subtitle: q('.cc-sub').textContent, \
             placeholder: q('.cc-input').placeholder, erase: q('.cc-erase').textContent, \
+            send: q('.cc-send').getAttribute('aria-label'), \
             launcher: q('.cc-launcher').getAttribute('aria-label'), \
             launcher_centre: (function (b) { return Math.round(b.left + b.width / 2); })(q('.cc-launcher').getBoundingClientRect()), \
             panel_left: panel.getBoundingClientRect().left, \
@@ -598,6 +600,10 @@ async fn the_clinics_own_voice(client: Client, service: String) {
     assert_eq!(seen["subtitle"], "Skin experts in Leeds", "the tag wins");
     assert_eq!(seen["placeholder"], "Ask Bloom a question…");
     assert_eq!(seen["erase"], "Forget this chat");
+    assert_eq!(
+        seen["send"], "Send message",
+        "a value that is not text is ignored"
+    );
     assert_eq!(seen["launcher"], "Open chat: Bloom Skin Clinic");
     assert_eq!(
         seen["logo"],
@@ -727,7 +733,8 @@ async fn the_clinics_own_voice(client: Client, service: String) {
     })
     .await;
 
-    // A page that forces the dark theme, with a logo URL that is not one: no image at all.
+    // A page that forces the dark theme, with a logo URL that is not one (no image at all) and
+    // a strings file that is missing (the defaults).
     client.goto(&format!("{site}/dark")).await.unwrap();
     let forced = wait_for(&client, "the forced dark theme", &looks, |v| {
         v["panel_bg"] == "rgb(28, 31, 38)"
