@@ -3,11 +3,13 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::answer::{Contact, Settings};
+use crate::clinic::Clinic;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -140,7 +142,7 @@ pub struct Config {
     #[arg(
         long,
         env = "CLINIC_CHAT_CLINIC_NAME",
-        default_value = DEFAULT_CLINIC_NAME,
+        default_value = DEFAULT_NAME,
         global = true
     )]
     pub clinic_name: String,
@@ -148,7 +150,7 @@ pub struct Config {
     #[arg(
         long,
         env = "CLINIC_CHAT_CLINIC_PHONE",
-        default_value = DEFAULT_CLINIC_PHONE,
+        default_value = DEFAULT_PHONE,
         global = true
     )]
     pub clinic_phone: String,
@@ -156,7 +158,7 @@ pub struct Config {
     #[arg(
         long,
         env = "CLINIC_CHAT_CLINIC_EMAIL",
-        default_value = DEFAULT_CLINIC_EMAIL,
+        default_value = DEFAULT_EMAIL,
         global = true
     )]
     pub clinic_email: String,
@@ -239,31 +241,24 @@ pub struct Config {
     pub strict: bool,
 }
 
-// The contact details a fresh install starts with, so that every reply reads whole. They reach
-// no one (a reserved drama number, the reserved `.example` domain): `placeholders` names any
-// still in use when the service starts.
-const DEFAULT_CLINIC_NAME: &str = "the clinic";
-const DEFAULT_CLINIC_PHONE: &str = "+44 20 7946 0000";
-const DEFAULT_CLINIC_EMAIL: &str = "hello@clinic.example";
-const DEFAULT_BOOKING_URL: &str = "https://clinic.example/book";
-
 /// The settings (by environment variable) whose value in `contact` is a placeholder: a
-/// built-in default, or a copied example that reaches no one (an address at a reserved
-/// example domain, a UK drama number). Checked over the contact details in effect, whatever
-/// filled them, since an urgent reply sends a patient to this phone.
+/// built-in default (`DEFAULT_NAME` …), or a copied example that reaches no one (an address at
+/// a reserved example domain, a UK drama number). Checked over the contact details in effect,
+/// whatever filled them (a setting, clinic.toml), since an urgent reply sends a patient to
+/// this phone.
 pub fn placeholders(contact: &Contact) -> Vec<&'static str> {
     let mut found = Vec::new();
-    if contact.name.trim() == DEFAULT_CLINIC_NAME || contact.name.trim().is_empty() {
+    if contact.name.trim() == DEFAULT_NAME || contact.name.trim().is_empty() {
         found.push("CLINIC_CHAT_CLINIC_NAME");
     }
-    if contact.phone.trim() == DEFAULT_CLINIC_PHONE || is_drama_number(&contact.phone) {
+    if contact.phone.trim() == DEFAULT_PHONE || is_drama_number(&contact.phone) {
         found.push("CLINIC_CHAT_CLINIC_PHONE");
     }
     let email_domain = contact
         .email
         .rsplit_once('@')
         .map_or("", |(_, domain)| domain);
-    if contact.email.trim() == DEFAULT_CLINIC_EMAIL || is_example_host(email_domain) {
+    if contact.email.trim() == DEFAULT_EMAIL || is_example_host(email_domain) {
         found.push("CLINIC_CHAT_CLINIC_EMAIL");
     }
     if contact.booking_url.trim() == DEFAULT_BOOKING_URL
@@ -319,6 +314,13 @@ fn url_host(url: &str) -> &str {
         .map_or(authority, |(_, host)| host);
     host.split(':').next().unwrap_or("")
 }
+
+/// The built-in contact details: placeholders until a setting or `clinic.toml` gives the
+/// clinic's own.
+pub const DEFAULT_NAME: &str = "the clinic";
+pub const DEFAULT_PHONE: &str = "+44 20 7946 0000";
+pub const DEFAULT_EMAIL: &str = "hello@clinic.example";
+pub const DEFAULT_BOOKING_URL: &str = "https://clinic.example/book";
 
 /// The shortest staff token accepted: 32 random characters cannot be guessed at any rate.
 pub const MIN_STAFF_TOKEN_CHARS: usize = 32;
@@ -419,14 +421,42 @@ impl Config {
     }
 
     pub fn settings(&self) -> Settings {
+        self.settings_with(None)
+    }
+
+    /// The settings, with the clinic's facts: its contact details fill each setting still at
+    /// its built-in default (a flag or environment variable always wins).
+    pub fn settings_with(&self, clinic: Option<Clinic>) -> Settings {
+        let pick = |set: &str, default: &str, from_file: Option<&String>| match from_file {
+            Some(value) if set == default => value.clone(),
+            _ => set.to_string(),
+        };
+        let file = clinic.as_ref();
         Settings {
             contact: Contact {
-                name: self.clinic_name.clone(),
-                phone: self.clinic_phone.clone(),
-                email: self.clinic_email.clone(),
-                booking_url: self.booking_url.clone(),
+                name: pick(
+                    &self.clinic_name,
+                    DEFAULT_NAME,
+                    file.and_then(|c| c.name.as_ref()),
+                ),
+                phone: pick(
+                    &self.clinic_phone,
+                    DEFAULT_PHONE,
+                    file.and_then(|c| c.phone.as_ref()),
+                ),
+                email: pick(
+                    &self.clinic_email,
+                    DEFAULT_EMAIL,
+                    file.and_then(|c| c.email.as_ref()),
+                ),
+                booking_url: pick(
+                    &self.booking_url,
+                    DEFAULT_BOOKING_URL,
+                    file.and_then(|c| c.booking_url.as_ref()),
+                ),
             },
             emergency_number: self.emergency_number.clone(),
+            clinic: clinic.map(Arc::new),
         }
     }
 

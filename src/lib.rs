@@ -10,6 +10,7 @@
 //! - [`answer`]: a visitor's question -> the sentences that answer it, with sources;
 //! - [`store`]: the questions database behind the staff report, and call-back requests;
 //! - [`callback`]: a visitor's call-back request, checked, and sent on to the clinic;
+//! - [`clinic`]: the clinic's own facts (hours, address, parking) from `clinic.toml`;
 //! - [`http`]: the chat API, staff endpoints, article pages and the widget.
 //!
 //! Beside them, lower down: [`urgent`] reads a message for warning signs after treatment;
@@ -21,6 +22,7 @@
 pub mod answer;
 pub mod callback;
 pub mod chunk;
+pub mod clinic;
 pub mod config;
 pub mod corpus;
 pub mod http;
@@ -50,6 +52,7 @@ pub fn load(config: &Config) -> anyhow::Result<(Arc<Answerer>, Option<BuildRepor
     let (index, report) = IndexHandle::open_or_build(&config.corpus, &config.index, move |g| {
         Knowledge::new(g, lexicon.clone(), vocabulary.clone())
     })?;
-    let answerer = Answerer::new(Arc::new(index), signs, config.settings());
+    let clinic = clinic::Clinic::load(&config.corpus)?;
+    let answerer = Answerer::new(Arc::new(index), signs, config.settings_with(clinic));
     Ok((Arc::new(answerer), report))
 }

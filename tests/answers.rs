@@ -826,6 +826,13 @@ async fn within_a_section_the_sentence_that_answers_is_chosen_over_its_neighbour
                 &["every 4 weeks"],
                 Some("how far apart"),
             ),
+            // An occasion asks when to have it.
+            (
+                "my sisters wedding is in 3 weeks, is it too late for laser hair removal on my legs?",
+                "answer",
+                &["at least 4 weeks before"],
+                Some("holiday"),
+            ),
             // An item of a list headed by the question answers it without its words.
             (
                 "i have epilepsy, am i ok to have laser hair removal?",

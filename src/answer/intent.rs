@@ -48,14 +48,6 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
             found.push(*intent);
         }
     }
-    found.sort();
-    refine_how_long(vocabulary, stems, &mut found);
-    // "the recovery after a peel" asks how long, and "is that meant to happen after the
-    // laser" whether it is normal: a bare "after" says when, not what to do afterwards.
-    let says_when = |i: &Intent| matches!(i, Intent::Duration | Intent::SideEffects);
-    if aftercare_cues == 0 && found.iter().any(says_when) {
-        found.retain(|i| *i != Intent::Aftercare);
-    }
     // A general cue ("what is", "where") yields to a specific one: "what is the downtime"
     // asks for a duration.
     let general = |i: &Intent| {
@@ -64,6 +56,23 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
             Intent::Definition | Intent::HowItWorks | Intent::Areas | Intent::Results
         )
     };
+    // "wedding in 3 weeks, is it too late?": an occasion in a message that asks nothing more
+    // specific asks when to have it.
+    let specific = found
+        .iter()
+        .any(|i| !matches!(i, Intent::Suitability) && !general(i));
+    let names_an_event = stems.iter().any(|s| cues.events.contains(s));
+    if !specific && !found.contains(&Intent::Timing) && names_an_event {
+        found.push(Intent::Timing);
+    }
+    found.sort();
+    refine_how_long(vocabulary, stems, &mut found);
+    // "the recovery after a peel" asks how long, and "is that meant to happen after the
+    // laser" whether it is normal: a bare "after" says when, not what to do afterwards.
+    let says_when = |i: &Intent| matches!(i, Intent::Duration | Intent::SideEffects);
+    if aftercare_cues == 0 && found.iter().any(says_when) {
+        found.retain(|i| *i != Intent::Aftercare);
+    }
     if found.iter().any(|i| !general(i)) {
         found.retain(|i| !general(i));
     }
@@ -171,6 +180,17 @@ pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: 
             let spacing = has(&ev.spacing);
             let timed = (number || has(&ev.rough_amounts)) && has(&ev.time_units);
             score(spacing && timed, spacing && has(&ev.session))
+        }
+        // When to have it before an occasion: the occasion with a time ("plan your final
+        // session at least 2 weeks before it"); a time before something alone is vaguer.
+        Intent::Timing => {
+            let timed = (number || has(&ev.rough_amounts)) && has(&ev.time_units);
+            let event = has(&ev.events)
+                || ev
+                    .events
+                    .iter()
+                    .any(|e| e.contains(' ') && lower.contains(e.as_str()));
+            score(event && timed, event || timed && words.contains(&"before"))
         }
         Intent::Duration => {
             let timed =
@@ -438,6 +458,30 @@ mod tests {
         assert_eq!(interval("We space sessions 6-8 weeks apart."), 1.0);
         assert_eq!(interval("We leave at least 6 weeks between sessions."), 1.0);
         assert_eq!(interval("Most tattoos need 6-10 sessions."), 0.0);
+    }
+
+    #[test]
+    fn an_occasion_asks_when_to_have_it_unless_something_more_specific_is_asked() {
+        assert_eq!(
+            intents("wedding in 3 weeks, is it too late?"),
+            vec![Intent::Timing]
+        );
+        assert_eq!(
+            intents("can i go swimming after, going on holiday soon"),
+            vec![Intent::Aftercare, Intent::Suitability]
+        );
+        let stems = Vec::new();
+        let timing = |sentence| evidence(Intent::Timing, sentence, &stems);
+        assert_eq!(
+            timing(
+                "If you have an event coming up, plan your last session at least 2 weeks before it."
+            ),
+            1.0
+        );
+        assert_eq!(
+            timing("Avoid alcohol for 24 hours before your appointment."),
+            0.5
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod choose;
 pub mod context;
+mod facts;
 pub mod intent;
 pub mod lexicon;
 pub mod passages;
@@ -142,6 +143,20 @@ impl Answerer {
         });
         let earlier = previous.as_ref().map(|p| &p.scope);
         let scope = scope::scope(&mut analysis, &knowledge.titles, earlier);
+        if let Some(clinic) = &self.settings.clinic {
+            let now = jiff::Timestamp::now();
+            let contact = &self.settings.contact;
+            if let Some((text, sources)) =
+                facts::answer(clinic, contact, &knowledge.vocabulary, &analysis, now)
+            {
+                return reply::from_clinic_facts(
+                    text,
+                    sources,
+                    knowledge.starters.clone(),
+                    conversation_id,
+                );
+            }
+        }
         if scope == Scope::Uncovered {
             return reply::fallback(&self.settings, knowledge.starters.clone(), conversation_id);
         }

@@ -16,11 +16,13 @@ use crate::record::{AnswerId, ConversationId};
 use crate::urgent::{Severity, Sign};
 use crate::vocabulary::Vocabulary;
 
-/// The clinic's own words around answers: contact details and emergency advice.
+/// The clinic's own words around answers: contact details and emergency advice, and its
+/// facts (hours, address, parking) when the corpus has a `clinic.toml`.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub contact: Contact,
     pub emergency_number: String,
+    pub clinic: Option<std::sync::Arc<crate::clinic::Clinic>>,
 }
 
 /// How to reach the clinic; from configuration.
@@ -91,6 +93,19 @@ fn reply(kind: Kind, answer: String, conversation_id: ConversationId) -> Reply {
         callback: false,
         booking_url: None,
     }
+}
+
+/// An answer from the clinic's own facts (`clinic.toml`).
+pub fn from_clinic_facts(
+    text: String,
+    sources: Vec<Source>,
+    starters: Vec<String>,
+    conversation_id: ConversationId,
+) -> Reply {
+    let mut answer = reply(Kind::Answer, text, conversation_id);
+    answer.sources = sources;
+    answer.suggestions = starters;
+    answer
 }
 
 /// Advice for a warning sign: the action first, short and calm; no article text, no
@@ -254,7 +269,8 @@ pub fn answer(
         .iter()
         .map(|line| source(passage(line), &line.sentences[0]))
         .collect();
-    reply.suggestions = if lines.len() > 1 {
+    // Lines for different topics are narrowed by topic; two questions' lines are not topics.
+    reply.suggestions = if lines.len() > 1 && !apart {
         narrowing(analysis, lines.iter().map(passage), vocabulary)
     } else {
         related(analysis, passage(&lines[0]), generation)
@@ -374,6 +390,28 @@ fn as_question(heading: &str) -> Option<String> {
     }
     if heading.ends_with('?') {
         return Some(heading.to_string());
+    }
+    // A heading that is a question without its mark ("How many sessions will I need", "Does
+    // it hurt?!"), not one that names a topic ("How laser tattoo removal works").
+    const OPENERS: [&str; 9] = [
+        "how", "what", "when", "where", "why", "who", "which", "can", "does",
+    ];
+    const ASKING: [&str; 14] = [
+        "will", "do", "does", "is", "are", "can", "should", "would", "could", "did", "many",
+        "much", "long", "often",
+    ];
+    let mut words = heading.split_whitespace().map(str::to_lowercase);
+    let opening = words.next().unwrap_or_default();
+    let rest: Vec<String> = words.collect();
+    let asks = OPENERS.contains(&opening.as_str())
+        && (opening == "can"
+            || opening == "does"
+            || rest.iter().any(|w| ASKING.contains(&w.as_str())));
+    if asks && !rest.is_empty() || heading.ends_with("?!") {
+        return Some(format!(
+            "{}?",
+            heading.trim_end_matches(['.', ':', '!', '?'])
+        ));
     }
     let mut chars = heading.chars();
     let first = chars.next()?;
@@ -507,6 +545,7 @@ mod tests {
                 booking_url: "https://bloom.example/book".into(),
             },
             emergency_number: "999".into(),
+            clinic: None,
         };
         let reply = small_talk(
             SmallTalk::Person,
@@ -559,6 +598,20 @@ mod tests {
             Some("Tell me about aftercare for peels")
         );
         assert_eq!(as_question(&"x".repeat(100)), None);
+        // A question written without its mark, or with "?!", is asked as it is.
+        assert_eq!(
+            as_question("How many sessions will I need").as_deref(),
+            Some("How many sessions will I need?")
+        );
+        assert_eq!(
+            as_question("Does it hurt more than a tattoo?!").as_deref(),
+            Some("Does it hurt more than a tattoo?")
+        );
+        // "How it works" names a topic.
+        assert_eq!(
+            as_question("How laser removal works").as_deref(),
+            Some("Tell me about how laser removal works")
+        );
     }
 
     #[test]

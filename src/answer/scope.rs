@@ -218,6 +218,7 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
             i,
             Intent::Count
                 | Intent::Interval
+                | Intent::Timing
                 | Intent::Duration
                 | Intent::SessionLength
                 | Intent::Longevity

@@ -194,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/welcome", get(api::welcome))
         .route("/api/widget-config", get(callback::widget_config))
         .route("/privacy", get(pages::privacy))
+        .route("/clinic", get(pages::clinic_details))
         .route("/", get(pages::home))
         .route("/articles/{slug}", get(pages::article))
         .route("/static/{file}", get(pages::asset));

@@ -65,6 +65,52 @@ struct PrivacyPage<'a> {
     retention_days: u32,
 }
 
+#[derive(Template)]
+#[template(path = "clinic.html")]
+struct ClinicPage<'a> {
+    clinic: &'a str,
+    week: Vec<String>,
+    address: Option<&'a str>,
+    travel: Option<&'a str>,
+    parking: Option<&'a str>,
+    consultation: Option<&'a str>,
+    accessibility: Option<&'a str>,
+    treatments: &'a [String],
+    booking_url: &'a str,
+    phone: &'a str,
+    phone_digits: String,
+    email: &'a str,
+}
+
+/// The clinic's own facts from `clinic.toml`, each anchored: where answers about hours,
+/// parking or booking link to. Without the file there is no such page.
+pub async fn clinic_details(State(state): State<AppState>) -> Response {
+    let settings = state.answerer.settings();
+    let contact = &settings.contact;
+    let Some(facts) = settings.clinic.as_deref() else {
+        return page_not_found(&contact.name);
+    };
+    let page = ClinicPage {
+        clinic: &contact.name,
+        week: facts.week(),
+        address: facts.address.as_deref(),
+        travel: facts.travel.as_deref(),
+        parking: facts.parking.as_deref(),
+        consultation: facts.consultation.as_deref(),
+        accessibility: facts.accessibility.as_deref(),
+        treatments: &facts.treatments,
+        booking_url: &contact.booking_url,
+        phone: &contact.phone,
+        phone_digits: contact
+            .phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect(),
+        email: &contact.email,
+    };
+    render(&page, StatusCode::OK, &contact.name)
+}
+
 /// What the chat keeps and for how long: the default privacy notice (a clinic links its own
 /// with CLINIC_CHAT_PRIVACY_URL).
 pub async fn privacy(State(state): State<AppState>) -> Response {

@@ -40,6 +40,7 @@ pub enum Intent {
     Logistics,
     Count,
     Interval,
+    Timing,
     Duration,
     SessionLength,
     Longevity,
@@ -57,12 +58,13 @@ pub enum Intent {
 }
 
 impl Intent {
-    pub const COUNT: usize = 18;
+    pub const COUNT: usize = 19;
     pub const ALL: [Intent; Intent::COUNT] = [
         Intent::Cost,
         Intent::Logistics,
         Intent::Count,
         Intent::Interval,
+        Intent::Timing,
         Intent::Duration,
         Intent::SessionLength,
         Intent::Longevity,
@@ -90,6 +92,7 @@ impl Intent {
             Intent::Logistics => "logistics",
             Intent::Count => "count",
             Intent::Interval => "interval",
+            Intent::Timing => "timing",
             Intent::Duration => "duration",
             Intent::SessionLength => "session_length",
             Intent::Longevity => "longevity",
@@ -120,6 +123,7 @@ type Words = Vec<Spanned<String>>;
 struct File {
     stop_words: Words,
     small_talk: SmallTalkFile,
+    clinic_facts: ClinicFactsFile,
     framing: FramingFile,
     intents: BTreeMap<Spanned<String>, IntentFile>,
     evidence: EvidenceFile,
@@ -155,6 +159,20 @@ struct SmallTalkFile {
     goodbyes: Words,
     filler: Words,
     person: Words,
+}
+
+/// Words that ask for one of the clinic's own facts (`clinic.toml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ClinicFactsFile {
+    hours: Words,
+    location: Words,
+    parking: Words,
+    travel: Words,
+    booking: Words,
+    consultation: Words,
+    accessibility: Words,
+    offer: Words,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -244,6 +262,8 @@ evidence_lists! {
     /// Words of a statement about most people rather than a kind of case ("Most tattoos
     /// need…", "generally"): the answer when the visitor names no kind.
     general,
+    /// Occasions a visitor plans treatment around ("wedding", "holiday").
+    events,
     /// Plurals a number goes with that are not things counted ("1,000 times", "50 percent").
     not_counted,
 }
@@ -257,6 +277,21 @@ pub struct SmallTalkWords {
     pub filler: Vec<String>,
     /// Phrases that ask for a person rather than the articles.
     pub person: Vec<String>,
+}
+
+/// Phrases that ask for one of the clinic's own facts: its hours, where it is, parking,
+/// getting there, booking, how a consultation works, access; and "do you do …".
+#[derive(Debug, Default)]
+pub struct ClinicFactsWords {
+    pub hours: Vec<String>,
+    pub location: Vec<String>,
+    pub parking: Vec<String>,
+    pub travel: Vec<String>,
+    pub booking: Vec<String>,
+    pub consultation: Vec<String>,
+    pub accessibility: Vec<String>,
+    /// Openings of a question whether the clinic offers a treatment ("do you do").
+    pub offer: Vec<String>,
 }
 
 /// One intent's words.
@@ -282,6 +317,8 @@ pub struct Cues {
     by_first: FastMap<String, Vec<usize>>,
     /// Single-stem cues: words that say what is asked rather than what it is about.
     pub single: FastSet<String>,
+    /// Stems of the occasions visitors plan around ("wed" of "wedding").
+    pub events: FastSet<String>,
 }
 
 impl Cues {
@@ -307,6 +344,7 @@ pub struct Vocabulary {
     pub stop_words: Vec<String>,
     stops: FastSet<String>,
     pub small_talk: SmallTalkWords,
+    pub clinic_facts: ClinicFactsWords,
     /// Words of a heading that frame its topic rather than name it.
     pub framing: Vec<String>,
     /// The question offered about a topic when its intent has no suggestion of its own.
@@ -497,6 +535,20 @@ impl Vocabulary {
             .extend(entries(source, small.filler, Shape::Words)?);
         talk.person
             .extend(entries(source, small.person, Shape::Words)?);
+        let facts = &mut self.clinic_facts;
+        let file_facts = file.clinic_facts;
+        for (list, words) in [
+            (&mut facts.hours, file_facts.hours),
+            (&mut facts.location, file_facts.location),
+            (&mut facts.parking, file_facts.parking),
+            (&mut facts.travel, file_facts.travel),
+            (&mut facts.booking, file_facts.booking),
+            (&mut facts.consultation, file_facts.consultation),
+            (&mut facts.accessibility, file_facts.accessibility),
+            (&mut facts.offer, file_facts.offer),
+        ] {
+            list.extend(entries(source, words, Shape::Words)?);
+        }
         self.framing
             .extend(entries(source, file.framing.heading_words, Shape::Words)?);
         if let Some(suggestion) = file.framing.suggestion {
@@ -601,6 +653,11 @@ impl Vocabulary {
         }
         for word in self.evidence.session.iter().chain(&self.evidence.asking) {
             cues.single.extend(text::terms(&mut analyzer, word));
+        }
+        for word in self.evidence.events.iter().filter(|e| !e.contains(' ')) {
+            let stems = text::terms(&mut analyzer, word);
+            cues.single.extend(stems.iter().cloned());
+            cues.events.extend(stems);
         }
         for (p, (_, stems)) in cues.phrases.iter().enumerate() {
             if let Some(first) = stems.first() {

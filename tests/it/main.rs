@@ -8,6 +8,7 @@ mod attack_store;
 mod bad_input;
 mod booking;
 mod callback;
+mod clinic;
 mod contract;
 mod corpus;
 mod going_live;
