@@ -279,7 +279,15 @@ fn shown<'a>(contact: &'a Contact, setting: &str) -> &'a str {
     }
 }
 
-/// Numbers Ofcom keeps for drama, 020 7946 0000 to 0999: never a real line.
+/// Numbers Ofcom keeps for drama, never a real line: by their national number (without the
+/// trunk 0), each range's first seven digits, 1,000 numbers each (020 7946 0000-0999, 0161 496
+/// 0000-0999, 07700 900000-900999, …).
+const DRAMA_RANGES: [&str; 19] = [
+    "1134960", "1144960", "1154960", "1164960", "1174960", "1184960", "1214960", "1314960",
+    "1414960", "1514960", "1614960", "2079460", "2896496", "2920180", "1632960", "7700900",
+    "8081570", "9098790", "3069990",
+];
+
 fn is_drama_number(phone: &str) -> bool {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     let international = phone.trim_start().starts_with('+') || digits.starts_with("0044");
@@ -292,7 +300,7 @@ fn is_drama_number(phone: &str) -> bool {
     };
     // "+44 (0)20 …" keeps the trunk 0 that the international form drops.
     let national = national.strip_prefix('0').unwrap_or(national);
-    national.len() == 10 && national.starts_with("2079460")
+    national.len() == 10 && DRAMA_RANGES.iter().any(|range| national.starts_with(range))
 }
 
 /// The domains RFC 2606 reserves for examples, which no one can own.
@@ -570,6 +578,15 @@ mod tests {
         );
         assert!(with(|c| c.booking_url = "https://example.co.uk/book".into()).is_empty());
         assert!(with(|c| c.phone = "+44 20 7946 1000".into()).is_empty());
+        assert_eq!(
+            with(|c| c.phone = "+44 161 496 0123".into()),
+            ["CLINIC_CHAT_CLINIC_PHONE"]
+        );
+        assert_eq!(
+            with(|c| c.phone = "07700 900123".into()),
+            ["CLINIC_CHAT_CLINIC_PHONE"]
+        );
+        assert!(with(|c| c.phone = "0161 496 1234".into()).is_empty());
     }
 
     #[test]

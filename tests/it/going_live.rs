@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::app::{SHIPPED, corpus_of};
 
+/// The example clinic.toml of the tests (and the README): a drama number, `.example` addresses.
+const EXAMPLE_CLINIC: &str = "tests/fixtures/clinic-details/clinic.toml";
+
 /// How long a start (building the shipped article's index) or a refusal may take.
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -31,7 +34,11 @@ enum Start {
 /// Starts `clinic-chat serve` over the shipped article with only these settings; returns how
 /// the start ended and everything it logged until then.
 fn start(args: &[&str], env: &[(&str, &str)]) -> (Start, String) {
-    let dir = corpus_of(&[SHIPPED]);
+    start_over(corpus_of(&[SHIPPED]), args, env)
+}
+
+/// The same over a corpus folder of the test's own (in `dir/corpus`).
+fn start_over(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> (Start, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_clinic-chat"));
     for (name, _) in std::env::vars() {
         if name.starts_with("CLINIC_CHAT_") {
@@ -175,5 +182,43 @@ fn strict_starts_with_the_clinics_details_an_origin_and_loopback() {
     assert!(
         warnings(&printed).is_empty(),
         "nothing to warn about: {printed}"
+    );
+}
+
+#[test]
+fn the_clinics_own_details_in_clinic_toml_satisfy_strict() {
+    let dir = corpus_of(&[SHIPPED]);
+    std::fs::write(
+        dir.path().join("corpus/clinic.toml"),
+        "name = \"Bloom Skin Clinic\"\nphone = \"+44 20 7123 4567\"\n\
+         email = \"hello@bloomskin.co.uk\"\nbooking_url = \"https://bloomskin.co.uk/book\"\n",
+    )
+    .unwrap();
+    let (started, printed) = start_over(dir, &["--strict"], &[ORIGIN]);
+    assert_eq!(started, Start::Serving, "{printed}");
+    assert!(
+        warnings(&printed).is_empty(),
+        "nothing to warn about: {printed}"
+    );
+}
+
+#[test]
+fn a_clinic_toml_copied_from_the_example_is_warned_about() {
+    let (started, printed) = start_over(corpus_of(&[SHIPPED, EXAMPLE_CLINIC]), &[], &[]);
+    assert_eq!(started, Start::Serving, "{printed}");
+    let warned = warnings(&printed).join("\n");
+    for (setting, example) in [
+        ("CLINIC_CHAT_CLINIC_PHONE", "+44 161 496 0123"),
+        ("CLINIC_CHAT_CLINIC_EMAIL", "hello@maple.example"),
+        ("CLINIC_CHAT_BOOKING_URL", "https://maple.example/book"),
+    ] {
+        assert!(
+            warned.contains(setting) && warned.contains(example),
+            "{setting} ({example}): {printed}"
+        );
+    }
+    assert!(
+        !warned.contains("CLINIC_CHAT_CLINIC_NAME"),
+        "the name is the clinic's: {printed}"
     );
 }
