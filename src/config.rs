@@ -229,6 +229,98 @@ pub struct Config {
         global = true
     )]
     pub log_questions: bool,
+    /// Refuse to start with anything a live site must not run with: placeholder contact
+    /// details, no allowed origin, or no staff token when listening beyond this machine.
+    /// (The variable takes 1, true, yes or on.)
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_STRICT",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        global = true
+    )]
+    pub strict: bool,
+}
+
+/// The settings (by environment variable) whose value in `contact` is a placeholder: a
+/// built-in default (`DEFAULT_NAME` …), or a copied example that reaches no one (an address at
+/// a reserved example domain, a UK drama number). Checked over the contact details in effect,
+/// whatever filled them (a setting, clinic.toml), since an urgent reply sends a patient to
+/// this phone.
+pub fn placeholders(contact: &Contact) -> Vec<&'static str> {
+    let mut found = Vec::new();
+    if contact.name.trim() == DEFAULT_NAME || contact.name.trim().is_empty() {
+        found.push("CLINIC_CHAT_CLINIC_NAME");
+    }
+    if contact.phone.trim() == DEFAULT_PHONE || is_drama_number(&contact.phone) {
+        found.push("CLINIC_CHAT_CLINIC_PHONE");
+    }
+    let email_domain = contact
+        .email
+        .rsplit_once('@')
+        .map_or("", |(_, domain)| domain);
+    if contact.email.trim() == DEFAULT_EMAIL || is_example_host(email_domain) {
+        found.push("CLINIC_CHAT_CLINIC_EMAIL");
+    }
+    if contact.booking_url.trim() == DEFAULT_BOOKING_URL
+        || is_example_host(url_host(&contact.booking_url))
+    {
+        found.push("CLINIC_CHAT_BOOKING_URL");
+    }
+    found
+}
+
+/// The value in effect of a contact setting that `placeholders` names, for messages.
+fn shown<'a>(contact: &'a Contact, setting: &str) -> &'a str {
+    match setting {
+        "CLINIC_CHAT_CLINIC_NAME" => &contact.name,
+        "CLINIC_CHAT_CLINIC_PHONE" => &contact.phone,
+        "CLINIC_CHAT_CLINIC_EMAIL" => &contact.email,
+        _ => &contact.booking_url,
+    }
+}
+
+/// Numbers Ofcom keeps for drama, never a real line: by their national number (without the
+/// trunk 0), each range's first seven digits, 1,000 numbers each (020 7946 0000-0999, 0161 496
+/// 0000-0999, 07700 900000-900999, …).
+const DRAMA_RANGES: [&str; 19] = [
+    "1134960", "1144960", "1154960", "1164960", "1174960", "1184960", "1214960", "1314960",
+    "1414960", "1514960", "1614960", "2079460", "2896496", "2920180", "1632960", "7700900",
+    "8081570", "9098790", "3069990",
+];
+
+fn is_drama_number(phone: &str) -> bool {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let international = phone.trim_start().starts_with('+') || digits.starts_with("0044");
+    let national = match international {
+        true => digits
+            .trim_start_matches("00")
+            .strip_prefix("44")
+            .unwrap_or(""),
+        false => digits.as_str(),
+    };
+    // "+44 (0)20 …" keeps the trunk 0 that the international form drops.
+    let national = national.strip_prefix('0').unwrap_or(national);
+    national.len() == 10 && DRAMA_RANGES.iter().any(|range| national.starts_with(range))
+}
+
+/// The domains RFC 2606 reserves for examples, which no one can own.
+fn is_example_host(host: &str) -> bool {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    host == "example"
+        || host.ends_with(".example")
+        || ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|reserved| host == *reserved || host.ends_with(&format!(".{reserved}")))
+}
+
+/// The host of an absolute URL, or "" for anything else.
+fn url_host(url: &str) -> &str {
+    let rest = url.trim().split_once("://").map_or("", |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    host.split(':').next().unwrap_or("")
 }
 
 /// The built-in contact details: placeholders until a setting or `clinic.toml` gives the
@@ -265,6 +357,43 @@ impl Config {
                 "CLINIC_CHAT_TRUSTED_PROXIES is set, so visitors arrive through a proxy and staff data needs a token: {ADVICE}"
             ),
             None => Ok(()),
+        }
+    }
+
+    /// Before serving with these contact details in effect: one warning for each placeholder
+    /// still in use, and under `--strict` a refusal that names everything a live site must fix.
+    pub fn check_going_live(&self, contact: &Contact) -> anyhow::Result<()> {
+        let placeholders = placeholders(contact);
+        for setting in &placeholders {
+            tracing::warn!(
+                "{setting} is a placeholder ({}) that replies give visitors, urgent ones too: set {setting} (or its key in clinic.toml)",
+                shown(contact, setting)
+            );
+        }
+        if !self.strict {
+            return Ok(());
+        }
+        let mut problems: Vec<String> = placeholders
+            .iter()
+            .map(|setting| format!("{setting} is a placeholder ({})", shown(contact, setting)))
+            .collect();
+        if self.allowed_origins.iter().all(|o| o.trim().is_empty()) {
+            problems.push(
+                "no allowed origin: set CLINIC_CHAT_ALLOWED_ORIGINS to the clinic site's origin (https://www.clinic.example)".into(),
+            );
+        }
+        if self.staff_token.is_none() && !self.addr.ip().to_canonical().is_loopback() {
+            problems.push(format!(
+                "no staff token while listening on {}: set CLINIC_CHAT_STAFF_TOKEN",
+                self.addr
+            ));
+        }
+        match problems.is_empty() {
+            true => Ok(()),
+            false => anyhow::bail!(
+                "refusing to start under --strict (CLINIC_CHAT_STRICT):\n  - {}",
+                problems.join("\n  - ")
+            ),
         }
     }
 
@@ -398,5 +527,89 @@ mod tests {
         for weak in ["", "   ", "let-me-in", &format!(" {strong}")] {
             assert!(refused(|c| c.staff_token = Some(weak.into())), "{weak:?}");
         }
+    }
+
+    fn real_contact() -> Contact {
+        Contact {
+            name: "Bloom Skin Clinic".into(),
+            phone: "+44 20 7123 4567".into(),
+            email: "hello@bloomskin.co.uk".into(),
+            booking_url: "https://bloomskin.co.uk/book".into(),
+        }
+    }
+
+    #[test]
+    fn every_built_in_contact_detail_is_named_as_a_placeholder() {
+        let defaults = Config::for_paths("corpus", "index").settings().contact;
+        assert_eq!(
+            placeholders(&defaults),
+            [
+                "CLINIC_CHAT_CLINIC_NAME",
+                "CLINIC_CHAT_CLINIC_PHONE",
+                "CLINIC_CHAT_CLINIC_EMAIL",
+                "CLINIC_CHAT_BOOKING_URL"
+            ]
+        );
+        assert!(placeholders(&real_contact()).is_empty());
+    }
+
+    #[test]
+    fn a_copied_example_reaches_no_one_and_is_a_placeholder_too() {
+        let with = |adjust: fn(&mut Contact)| {
+            let mut contact = real_contact();
+            adjust(&mut contact);
+            placeholders(&contact)
+        };
+        assert_eq!(
+            with(|c| c.phone = "020 7946 0123".into()),
+            ["CLINIC_CHAT_CLINIC_PHONE"]
+        );
+        assert_eq!(
+            with(|c| c.phone = "+44 (0)20 7946 0999".into()),
+            ["CLINIC_CHAT_CLINIC_PHONE"]
+        );
+        assert_eq!(
+            with(|c| c.email = "hello@bloom.example".into()),
+            ["CLINIC_CHAT_CLINIC_EMAIL"]
+        );
+        assert_eq!(
+            with(|c| c.booking_url = "https://www.example.com/book".into()),
+            ["CLINIC_CHAT_BOOKING_URL"]
+        );
+        assert!(with(|c| c.booking_url = "https://example.co.uk/book".into()).is_empty());
+        assert!(with(|c| c.phone = "+44 20 7946 1000".into()).is_empty());
+        assert_eq!(
+            with(|c| c.phone = "+44 161 496 0123".into()),
+            ["CLINIC_CHAT_CLINIC_PHONE"]
+        );
+        assert_eq!(
+            with(|c| c.phone = "07700 900123".into()),
+            ["CLINIC_CHAT_CLINIC_PHONE"]
+        );
+        assert!(with(|c| c.phone = "0161 496 1234".into()).is_empty());
+    }
+
+    #[test]
+    fn strict_refuses_placeholders_no_origin_and_an_open_staff_area_naming_each() {
+        let mut config = Config::for_paths("corpus", "index");
+        let defaults = config.settings().contact;
+        assert!(
+            config.check_going_live(&defaults).is_ok(),
+            "without --strict, a warning only"
+        );
+        config.strict = true;
+        config.addr = "0.0.0.0:3000".parse().unwrap();
+        let refusal = config.check_going_live(&defaults).unwrap_err().to_string();
+        for named in [
+            "CLINIC_CHAT_CLINIC_PHONE",
+            "+44 20 7946 0000",
+            "CLINIC_CHAT_ALLOWED_ORIGINS",
+            "CLINIC_CHAT_STAFF_TOKEN",
+        ] {
+            assert!(refusal.contains(named), "{named}: {refusal}");
+        }
+        config.allowed_origins = vec!["https://bloomskin.co.uk".into()];
+        config.staff_token = Some("x".repeat(MIN_STAFF_TOKEN_CHARS));
+        assert!(config.check_going_live(&real_contact()).is_ok());
     }
 }

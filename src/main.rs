@@ -49,6 +49,9 @@ fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(report) = report {
         tracing::info!("{}", describe(&report));
     }
+    // Over the contact details in effect, whatever filled them: these are what urgent replies
+    // send a patient to.
+    config.check_going_live(&answerer.settings().contact)?;
     // Answers are short CPU work: as many blocking threads as cores keep every core busy.
     // Under chat load on 2 cores, 2 of them served 8% more answers a second than 4 did, with
     // less CPU each (fewer threads to wake and switch between); tokio's default of hundreds

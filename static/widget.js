@@ -1,7 +1,10 @@
 /* clinic-chat widget: answers visitors' questions from the clinic's own articles.
    Embed: <script src=".../static/widget.js" data-api="https://chat.example" data-title="Ask the clinic"
-           data-accent="#7a5cff" defer></script>
-   Everything lives in a shadow root; server and visitor text is only ever set via textContent. */
+           data-accent="#7a5cff" data-position="left" data-theme="auto" data-logo="/logo.svg"
+           data-strings="/chat-strings.json" data-greeting="Hello!" defer></script>
+   Every text the widget shows (STRINGS below) can be set by a data attribute of the same name,
+   underscores as dashes (data-callback-send), or in the strings JSON; an attribute wins.
+   Everything lives in a shadow root; server, clinic and visitor text is only ever set via textContent. */
 (function () {
   'use strict';
   if (typeof document === 'undefined' || document.getElementById('clinic-chat-host')) return;
@@ -25,7 +28,62 @@
     } catch (e) { /* invalid data-api */ }
     return fallback;
   })();
-  var TITLE = attr('title').slice(0, 80) || 'Ask the clinic';
+  // A URL the page gives us (the logo, the strings file): http(s) only; relative to the page.
+  function pageUrl(url) {
+    if (!url) return null;
+    try {
+      var u = new URL(url, location.href);
+      return /^https?:$/.test(u.protocol) ? u.href : null;
+    } catch (e) { return null; }
+  }
+  var SIDE = attr('position').toLowerCase() === 'left' ? 'left' : 'right';
+  var THEME = /^(light|dark)$/.test(attr('theme').toLowerCase()) ? attr('theme').toLowerCase() : 'auto';
+  var LOGO = pageUrl(attr('logo'));
+
+  // --- the clinic's voice: every text the widget shows, English by default. `{clinic}` and
+  // `{days}` are filled in; the consent line's `{privacy}` is the link to the privacy notice.
+  var STRINGS = {
+    title: 'Ask the clinic',
+    subtitle: "Answers from our clinic's articles",
+    greeting: '', // empty: the service's own greeting
+    placeholder: 'Type your question…',
+    send: 'Send message',
+    open: 'Open chat',
+    close: 'Close chat',
+    privacy: '', // empty: "Answers come from {clinic}'s articles. Your questions are kept for {days} days."
+    privacy_link: 'Privacy notice',
+    privacy_footer: 'Privacy',
+    erase: 'Erase this conversation',
+    book: 'Book a consultation',
+    call: 'Call',
+    email: 'Email',
+    helpful: 'Was this helpful?',
+    callback_name: 'Your name',
+    callback_phone: 'Phone',
+    callback_email: 'Email',
+    callback_email_hint: 'a phone number or an email, at least one',
+    callback_time: 'Best time to call',
+    callback_message: 'What it is about',
+    callback_optional: 'optional',
+    callback_consent: 'I agree that the clinic keeps these details to call me back, as its {privacy} says.',
+    callback_privacy_link: 'privacy notice',
+    callback_send: 'Request a call back'
+  };
+  var MAX_STRING = 500, S = {}, fromTag = {};
+  Object.keys(STRINGS).forEach(function (k) {
+    var v = attr(k.replace(/_/g, '-'));
+    S[k] = v ? v.slice(0, MAX_STRING) : STRINGS[k];
+    fromTag[k] = !!v;
+  });
+  S.title = S.title.slice(0, 80);
+  // The strings file fills in what the tag does not say; anything but a string is ignored.
+  function takeStrings(d) {
+    if (!d || typeof d !== 'object' || Array.isArray(d)) return;
+    Object.keys(STRINGS).forEach(function (k) {
+      var v = typeof d[k] === 'string' ? d[k].trim() : '';
+      if (v && !fromTag[k]) S[k] = v.slice(0, k === 'title' ? 80 : MAX_STRING);
+    });
+  }
 
   var K_CONV = 'clinic-chat:conversation', K_LOG = 'clinic-chat:log', K_OPEN = 'clinic-chat:open';
   var K_PRIVACY = 'clinic-chat:privacy';
@@ -53,6 +111,7 @@
     return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
   }
   function darker(rgb) { return rgb.map(function (v) { return Math.floor(v * 0.93); }); }
+  function lighter(rgb) { return rgb.map(function (v) { return Math.ceil(v + (255 - v) * 0.08); }); }
   function css(rgb) { return 'rgb(' + rgb.join(',') + ')'; }
 
   var WHITE = [255, 255, 255], INK = [31, 36, 48], GREY = [241, 243, 246];
@@ -66,32 +125,51 @@
   // A shade of the accent that reads well as text on white/grey (links, chips, focus rings).
   var deep = accent.slice();
   while (contrast(deep, GREY) < 4.5) deep = darker(deep);
-  var A = css(accent), D = css(deep), TINT = 'rgba(' + accent.join(',') + ',.1)';
+  // And one that reads well on the dark theme's grey, for the same uses there.
+  var DARK_GREY = [43, 48, 58], bright = accent.slice();
+  for (var n = 0; n < 60 && contrast(bright, DARK_GREY) < 4.5; n++) bright = lighter(bright);
+  var A = css(accent), TINT = 'rgba(' + accent.join(',') + ',.1)';
+
+  // Light and dark themes as custom properties: dark follows the visitor's system setting
+  // unless the tag forces one (data-theme="light" or "dark").
+  var LIGHT = '--cc-scheme:light;--cc-bg:#fff;--cc-ink:#1f2430;--cc-muted:#4b5263;--cc-source:#3b4252;' +
+    '--cc-bubble:#f1f3f6;--cc-line:#e3e6eb;--cc-field:#767c88;--cc-placeholder:#6b7280;--cc-soft-line:#d3d7de;' +
+    '--cc-dots:#5f6675;--cc-urgent-bg:#fff1ee;--cc-urgent-line:#c0392b;--cc-alert:#b42318;--cc-error-bg:#fff8e6;' +
+    '--cc-link:' + css(deep);
+  var DARK = '--cc-scheme:dark;--cc-bg:#1c1f26;--cc-ink:#e6e8ee;--cc-muted:#b3b9c5;--cc-source:#d0d5de;' +
+    '--cc-bubble:' + css(DARK_GREY) + ';--cc-line:#3a404c;--cc-field:#8c93a1;--cc-placeholder:#9ca3af;--cc-soft-line:#4a5160;' +
+    '--cc-dots:#aab1bd;--cc-urgent-bg:#3b1f1c;--cc-urgent-line:#e5675a;--cc-alert:#ff9b8f;--cc-error-bg:#3a3120;' +
+    '--cc-link:' + css(bright);
+  var THEME_CSS = ':host{' + LIGHT + '}\n' +
+    '@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){' + DARK + '}}\n' +
+    ':host([data-theme=dark]){' + DARK + '}';
 
   var CSS = [
-    ':host{all:initial;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2430}',
+    ':host{all:initial;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--cc-ink)}',
+    THEME_CSS,
     '*{box-sizing:border-box}',
     '[hidden]{display:none!important}',
     'button,input,textarea{font:inherit;color:inherit;margin:0}',
     'button{cursor:pointer}',
     'svg{display:block;flex:none}',
-    ':focus-visible{outline:3px solid ' + D + ';outline-offset:2px}',
+    ':focus-visible{outline:3px solid var(--cc-link);outline-offset:2px}',
     '.cc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
     // launcher
-    '.cc-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border:0;border-radius:50%;',
+    '.cc-launcher{position:fixed;' + SIDE + ':20px;bottom:20px;z-index:2147483000;width:60px;height:60px;border:0;border-radius:50%;',
     'background:' + A + ';color:' + onAccent + ';display:flex;align-items:center;justify-content:center;',
     'box-shadow:0 6px 20px rgba(0,0,0,.25);transition:transform .15s ease}',
     '.cc-launcher:hover{transform:scale(1.06)}',
     '.cc-launcher:focus-visible{outline-offset:3px}',
     '.cc-launcher[aria-expanded=true] .cc-i-chat,.cc-launcher[aria-expanded=false] .cc-i-down{display:none}',
     // panel
-    '.cc-panel{position:fixed;right:20px;bottom:92px;z-index:2147483001;width:380px;max-width:calc(100vw - 40px);',
-    'height:600px;max-height:calc(100vh - 112px);display:flex;flex-direction:column;background:#fff;',
+    '.cc-panel{position:fixed;' + SIDE + ':20px;bottom:92px;z-index:2147483001;width:380px;max-width:calc(100vw - 40px);',
+    'height:600px;max-height:calc(100vh - 112px);display:flex;flex-direction:column;background:var(--cc-bg);color-scheme:var(--cc-scheme);',
     'border-radius:16px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.22);animation:cc-in .2s ease-out}',
     '@keyframes cc-in{from{opacity:0;transform:translateY(12px)}}',
     '.cc-head{display:flex;align-items:center;gap:8px;padding:12px 10px 12px 18px;background:' + A + ';color:' + onAccent + '}',
     '.cc-title{flex:1;min-width:0;margin:0;font-size:16px;font-weight:600;line-height:1.3}',
     '.cc-sub{display:block;font-size:13px;font-weight:400}',
+    '.cc-logo{width:36px;height:36px;flex:none;object-fit:contain;border-radius:8px;background:#fff;padding:3px}',
     '.cc-close{width:38px;height:38px;border:0;border-radius:50%;background:transparent;display:flex;align-items:center;justify-content:center}',
     '.cc-close:hover{background:rgba(0,0,0,.14)}',
     '.cc-head :focus-visible{outline-color:currentColor;outline-offset:0}',
@@ -102,58 +180,63 @@
     '.cc-user{align-self:flex-end;align-items:flex-end}',
     '.cc-bubble{padding:10px 14px;border-radius:16px;overflow-wrap:anywhere}',
     '.cc-answer,.cc-text{white-space:pre-line}',
-    '.cc-bot .cc-bubble{background:#f1f3f6;border-bottom-left-radius:4px}',
+    '.cc-bot .cc-bubble{background:var(--cc-bubble);border-bottom-left-radius:4px}',
     '.cc-user .cc-bubble{background:' + A + ';color:' + onAccent + ';border-bottom-right-radius:4px}',
-    '.cc-kind-urgent .cc-bubble{background:#fff1ee;border:2px solid #c0392b}',
-    '.cc-urgent{display:flex;gap:10px;align-items:flex-start;color:#1f2430}',
-    '.cc-urgent svg{color:#b42318;margin-top:1px}',
-    '.cc-kind-error .cc-bubble{background:#fff8e6;border:1px solid #d9a93a}',
-    '.cc-sources{margin-top:8px;display:flex;flex-direction:column;gap:3px;font-size:13px;color:#4b5263}',
-    '.cc-sources a{color:#3b4252;text-decoration:underline;text-underline-offset:2px}',
-    '.cc-sources a:hover{color:' + D + '}',
+    '.cc-kind-urgent .cc-bubble{background:var(--cc-urgent-bg);border:2px solid var(--cc-urgent-line)}',
+    '.cc-urgent{display:flex;gap:10px;align-items:flex-start;color:var(--cc-ink)}',
+    '.cc-urgent svg{color:var(--cc-alert);margin-top:1px}',
+    '.cc-kind-error .cc-bubble{background:var(--cc-error-bg);border:1px solid #d9a93a}',
+    '.cc-sources{margin-top:8px;display:flex;flex-direction:column;gap:3px;font-size:13px;color:var(--cc-muted)}',
+    '.cc-sources a{color:var(--cc-source);text-decoration:underline;text-underline-offset:2px}',
+    '.cc-sources a:hover{color:var(--cc-link)}',
     '.cc-contact{margin-top:10px;display:flex;flex-wrap:wrap;gap:8px}',
-    '.cc-contact a,.cc-contact span,.cc-chip,.cc-retry{display:inline-block;border:1px solid ' + D + ';border-radius:999px;',
-    'padding:6px 12px;background:#fff;color:' + D + ';font-size:14px;line-height:1.3;text-decoration:none;text-align:left}',
+    '.cc-contact a,.cc-contact span,.cc-chip,.cc-retry{display:inline-block;border:1px solid var(--cc-link);border-radius:999px;',
+    'padding:6px 12px;background:var(--cc-bg);color:var(--cc-link);font-size:14px;line-height:1.3;text-decoration:none;text-align:left}',
     '.cc-contact a:hover,.cc-chip:hover,.cc-retry:hover{background:' + TINT + '}',
     '.cc-contact .cc-call{background:#b42318;border-color:#b42318;color:#fff;font-weight:600;font-size:16px;padding:9px 16px}',
     '.cc-contact .cc-call:hover{background:#912018}',
     '.cc-retry{margin-top:10px}',
+    '.cc-answer a{color:var(--cc-link);text-underline-offset:2px}',
+    '.cc-tel{white-space:nowrap}',
+    '.cc-book{display:inline-block;margin-top:10px;border-radius:999px;padding:8px 16px;background:' + A + ';color:' + onAccent + ';',
+    'font-weight:600;text-decoration:none}',
+    '.cc-book:hover{filter:brightness(.93)}',
     '.cc-chips{display:flex;flex-wrap:wrap;gap:6px}',
     '.cc-chip{border-radius:18px}', // long suggestions wrap: a pill's round ends would crowd their first and last lines
-    '.cc-feedback{display:flex;align-items:center;gap:6px;font-size:13px;color:#4b5263}',
-    '.cc-feedback button{width:30px;height:30px;border:1px solid #d3d7de;border-radius:8px;background:#fff;color:#4b5263;',
+    '.cc-feedback{display:flex;align-items:center;gap:6px;font-size:13px;color:var(--cc-muted)}',
+    '.cc-feedback button{width:30px;height:30px;border:1px solid var(--cc-soft-line);border-radius:8px;background:var(--cc-bg);color:var(--cc-muted);',
     'display:flex;align-items:center;justify-content:center}',
-    '.cc-feedback button:hover{color:' + D + ';border-color:' + D + '}',
+    '.cc-feedback button:hover{color:var(--cc-link);border-color:var(--cc-link)}',
     '.cc-down svg{transform:rotate(180deg)}',
     // typing indicator
-    '.cc-typing{align-self:flex-start;display:flex;gap:5px;padding:13px 16px;background:#f1f3f6;border-radius:16px;border-bottom-left-radius:4px}',
-    '.cc-typing span{width:7px;height:7px;border-radius:50%;background:#5f6675;opacity:.6;animation:cc-dot 1.1s infinite ease-in-out}',
+    '.cc-typing{align-self:flex-start;display:flex;gap:5px;padding:13px 16px;background:var(--cc-bubble);border-radius:16px;border-bottom-left-radius:4px}',
+    '.cc-typing span{width:7px;height:7px;border-radius:50%;background:var(--cc-dots);opacity:.6;animation:cc-dot 1.1s infinite ease-in-out}',
     '.cc-typing span:nth-child(2){animation-delay:.15s}.cc-typing span:nth-child(3){animation-delay:.3s}',
     '@keyframes cc-dot{0%,60%,100%{opacity:.35;transform:none}30%{opacity:1;transform:translateY(-4px)}}',
     // form
-    '.cc-form{display:flex;gap:8px;padding:10px 12px calc(10px + env(safe-area-inset-bottom,0px));border-top:1px solid #e3e6eb;background:#fff}',
-    '.cc-input{flex:1;min-width:0;border:1px solid #767c88;border-radius:999px;padding:10px 16px;background:#fff;color:#1f2430}',
-    '.cc-input::placeholder{color:#6b7280;opacity:1}',
+    '.cc-form{display:flex;gap:8px;padding:10px 12px calc(10px + env(safe-area-inset-bottom,0px));border-top:1px solid var(--cc-line);background:var(--cc-bg)}',
+    '.cc-input{flex:1;min-width:0;border:1px solid var(--cc-field);border-radius:999px;padding:10px 16px;background:var(--cc-bg);color:var(--cc-ink)}',
+    '.cc-input::placeholder{color:var(--cc-placeholder);opacity:1}',
     '.cc-input:focus-visible{outline-offset:1px}',
     '.cc-send{width:44px;height:44px;border:0;border-radius:50%;background:' + A + ';color:' + onAccent + ';',
     'display:flex;align-items:center;justify-content:center}',
     '.cc-send[aria-disabled=true]{opacity:.55;cursor:default}',
     // privacy line, call-back form, erase control
-    '.cc-note{font-size:13px;color:#4b5263;text-align:center;padding:0 8px}',
-    '.cc-note a,.cc-foot a,.cc-cb a{color:' + D + '}',
+    '.cc-note{font-size:13px;color:var(--cc-muted);text-align:center;padding:0 8px}',
+    '.cc-note a,.cc-foot a,.cc-cb a{color:var(--cc-link)}',
     '.cc-cb{margin-top:10px;display:flex;flex-direction:column;gap:8px;font-size:14px}',
     '.cc-cb label{display:flex;flex-direction:column;gap:3px;font-weight:600}',
-    '.cc-cb label span{font-weight:400;color:#4b5263}',
-    '.cc-cb input[type=text],.cc-cb input[type=tel],.cc-cb input[type=email],.cc-cb textarea{border:1px solid #767c88;border-radius:8px;padding:7px 10px;background:#fff;color:#1f2430;font:inherit;font-weight:400;width:100%}',
+    '.cc-cb label span{font-weight:400;color:var(--cc-muted)}',
+    '.cc-cb input[type=text],.cc-cb input[type=tel],.cc-cb input[type=email],.cc-cb textarea{border:1px solid var(--cc-field);border-radius:8px;padding:7px 10px;background:var(--cc-bg);color:var(--cc-ink);font:inherit;font-weight:400;width:100%}',
     '.cc-cb textarea{resize:vertical;min-height:54px}',
-    '.cc-cb [aria-invalid=true]{border-color:#b42318;outline-color:#b42318}',
+    '.cc-cb [aria-invalid=true]{border-color:var(--cc-alert);outline-color:var(--cc-alert)}',
     '.cc-cb .cc-consent{flex-direction:row;align-items:flex-start;gap:8px;font-weight:400}',
     '.cc-cb .cc-consent input{margin-top:3px;width:18px;height:18px;flex:none}',
-    '.cc-cb-err{color:#b42318;font-weight:600}',
+    '.cc-cb-err{color:var(--cc-alert);font-weight:600}',
     '.cc-cb-send{align-self:flex-start;border:0;border-radius:999px;padding:8px 18px;background:' + A + ';color:' + onAccent + ';font-weight:600}',
     '.cc-cb-done{margin-top:10px;font-weight:600}',
-    '.cc-foot{display:flex;justify-content:space-between;gap:8px;padding:6px 14px 0;font-size:12px;color:#4b5263;background:#fff;border-top:1px solid #e3e6eb}',
-    '.cc-foot button{border:0;background:none;padding:0;color:' + D + ';text-decoration:underline;font-size:12px}',
+    '.cc-foot{display:flex;justify-content:space-between;gap:8px;padding:6px 14px 0;font-size:12px;color:var(--cc-muted);background:var(--cc-bg);border-top:1px solid var(--cc-line)}',
+    '.cc-foot button{border:0;background:none;padding:0;color:var(--cc-link);text-decoration:underline;font-size:12px}',
     '.cc-foot .cc-confirm{display:flex;gap:10px;align-items:center}',
     '.cc-form{border-top:0!important}',
     // Phones: the whole viewport (insets, not 100vw/100vh, which would slip under a page scrollbar).
@@ -238,8 +321,9 @@
   var style = el('style');
   style.textContent = CSS;
   root.appendChild(style);
+  if (THEME !== 'auto') host.setAttribute('data-theme', THEME);
 
-  var launcher = button('cc-launcher', 'Open chat: ' + TITLE, icon(I_CHAT, 28, 'cc-i-chat'));
+  var launcher = button('cc-launcher', '', icon(I_CHAT, 28, 'cc-i-chat'));
   launcher.appendChild(icon(I_DOWN, 28, 'cc-i-down'));
   launcher.setAttribute('aria-expanded', 'false');
   launcher.setAttribute('aria-controls', 'cc-panel');
@@ -248,13 +332,23 @@
   panel.id = 'cc-panel';
   panel.hidden = true;
   panel.setAttribute('role', 'dialog');
-  panel.setAttribute('aria-label', TITLE);
   panel.setAttribute('aria-modal', 'false');
 
   var head = el('div', 'cc-head');
-  var h = el('h2', 'cc-title', TITLE);
-  h.appendChild(el('span', 'cc-sub', "Answers from our clinic's articles"));
-  var closeBtn = button('cc-close', 'Close chat', icon(I_CLOSE, 22));
+  var titleText = el('span', 'cc-title-text'), sub = el('span', 'cc-sub');
+  var h = el('h2', 'cc-title');
+  h.appendChild(titleText);
+  h.appendChild(sub);
+  var closeBtn = button('cc-close', '', icon(I_CLOSE, 22));
+  if (LOGO) {
+    // The clinic's logo beside its name, which the title already says: decorative, no alt text.
+    var logo = el('img', 'cc-logo');
+    logo.alt = '';
+    logo.referrerPolicy = 'no-referrer';
+    logo.addEventListener('error', function () { logo.remove(); });
+    logo.src = LOGO;
+    head.appendChild(logo);
+  }
   head.appendChild(h);
   head.appendChild(closeBtn);
 
@@ -269,22 +363,19 @@
   input.type = 'text';
   input.maxLength = 1000;
   input.autocomplete = 'off';
-  input.placeholder = 'Type your question…';
   input.setAttribute('aria-label', 'Your question');
   input.setAttribute('enterkeyhint', 'send');
   var sendBtn = el('button', 'cc-send');
   sendBtn.type = 'submit';
-  sendBtn.setAttribute('aria-label', 'Send message');
   sendBtn.appendChild(icon(I_SEND, 22));
   form.appendChild(input);
   form.appendChild(sendBtn);
 
   var foot = el('div', 'cc-foot');
-  var privacyLink = el('a', '', 'Privacy');
+  var privacyLink = el('a');
   privacyLink.target = '_blank';
   privacyLink.rel = 'noopener';
   var eraseBtn = button('cc-erase', '');
-  eraseBtn.textContent = 'Erase this conversation';
   foot.appendChild(privacyLink);
   foot.appendChild(eraseBtn);
 
@@ -294,6 +385,20 @@
   panel.appendChild(form);
   root.appendChild(panel);
   root.appendChild(launcher);
+
+  // The fixed texts, set once the clinic's strings are in.
+  function label() {
+    launcher.setAttribute('aria-label', S.open + ': ' + S.title);
+    panel.setAttribute('aria-label', S.title);
+    titleText.textContent = S.title;
+    sub.textContent = S.subtitle;
+    sub.hidden = !S.subtitle;
+    closeBtn.setAttribute('aria-label', S.close);
+    input.placeholder = S.placeholder;
+    sendBtn.setAttribute('aria-label', S.send);
+    privacyLink.textContent = S.privacy_footer;
+    eraseBtn.textContent = S.erase;
+  }
 
   // --- state
   var transcript = []; // plain data of the visible transcript (no HTML)
@@ -344,12 +449,34 @@
     return /\d/.test(digits) ? link(safeHref('tel:' + digits), text, cls) : null;
   }
 
+  // Phone numbers in a reply's text (the clinic's, in a fallback or an urgent reply) become
+  // tel: links: an international or a national number of 9 to 15 digits, never "999" or "6-8".
+  var PHONE_NUMBER = /(?:\+|\b0)\d[\d ()-]{6,}\d/g;
+  function withCallLinks(node, text) {
+    var at = 0, found;
+    PHONE_NUMBER.lastIndex = 0;
+    while ((found = PHONE_NUMBER.exec(text))) {
+      var digits = found[0].replace(/\D/g, '').length;
+      if (digits < 9 || digits > 15) continue;
+      node.appendChild(document.createTextNode(text.slice(at, found.index)));
+      node.appendChild(callLink(found[0], found[0], 'cc-tel'));
+      at = found.index + found[0].length;
+    }
+    node.appendChild(document.createTextNode(text.slice(at)));
+  }
+
+  // A web page of the service or the clinic (the booking page): http(s) only.
+  function webHref(url) {
+    var href = safeHref(url);
+    return href && /^https?:/.test(href) ? href : null;
+  }
+
   // Urgent replies: only the calls to make, the emergency number first when it is an emergency.
   // No email and no booking link: they are not what a person with a warning sign needs.
   function urgentBox(c, m) {
     var box = el('div', 'cc-contact');
-    var emergency = m.emergency_phone ? callLink(m.emergency_phone, 'Call ' + str(m.emergency_phone).trim(), m.severity === 'emergency' ? 'cc-call' : '') : null;
-    var clinicCall = c ? callLink(c.phone, 'Call ' + (str(c.name).trim() || 'the clinic') + ' ' + str(c.phone).trim(), m.severity === 'emergency' ? '' : 'cc-call') : null;
+    var emergency = m.emergency_phone ? callLink(m.emergency_phone, S.call + ' ' + str(m.emergency_phone).trim(), m.severity === 'emergency' ? 'cc-call' : '') : null;
+    var clinicCall = c ? callLink(c.phone, S.call + ' ' + (str(c.name).trim() || 'the clinic') + ' ' + str(c.phone).trim(), m.severity === 'emergency' ? '' : 'cc-call') : null;
     var order = m.severity === 'emergency' ? [emergency, clinicCall] : [clinicCall, emergency];
     order.forEach(function (a) { if (a) box.appendChild(a); });
     return box.childNodes.length ? box : null;
@@ -358,10 +485,10 @@
   function contactBox(c, urgent) {
     var box = el('div', 'cc-contact');
     var phone = str(c.phone).trim(), email = str(c.email).trim(), booking = safeHref(c.booking_url);
-    var call = callLink(phone, 'Call ' + phone, urgent ? 'cc-call' : '');
+    var call = callLink(phone, S.call + ' ' + phone, urgent ? 'cc-call' : '');
     if (call) box.appendChild(call);
-    if (/^[^\s@]+@[^\s@]+$/.test(email)) box.appendChild(link(safeHref('mailto:' + email), 'Email ' + email));
-    if (booking) box.appendChild(link(booking, 'Book a consultation', '', true));
+    if (/^[^\s@]+@[^\s@]+$/.test(email)) box.appendChild(link(safeHref('mailto:' + email), S.email + ' ' + email));
+    if (booking) box.appendChild(link(booking, S.book, '', true));
     return box.childNodes.length ? box : null;
   }
 
@@ -380,7 +507,7 @@
 
   function feedbackBox(m) {
     var box = el('div', 'cc-feedback');
-    box.appendChild(el('span', '', 'Was this helpful?'));
+    box.appendChild(el('span', '', S.helpful));
     [[true, 'Helpful', 'cc-up'], [false, 'Not helpful', 'cc-down']].forEach(function (f) {
       var b = button(f[2], f[1], icon(I_THUMB, 16));
       b.addEventListener('click', function () {
@@ -404,7 +531,7 @@
     var p = el('p', 'cc-note', str(m.text));
     if (m.link) {
       p.appendChild(document.createTextNode(' '));
-      p.appendChild(link(privacyUrl(), 'Privacy notice', '', true));
+      p.appendChild(link(privacyUrl(), S.privacy_link, '', true));
     }
     return p;
   }
@@ -434,20 +561,22 @@
       return i;
     }
     var fields = {
-      name: field('name', 'Your name', 'text', '', 100, 'name'),
-      phone: field('phone', 'Phone', 'tel', '', 40, 'tel'),
-      email: field('email', 'Email', 'email', 'a phone number or an email, at least one', 254, 'email'),
-      preferred_time: field('preferred_time', 'Best time to call', 'text', 'optional', 100),
-      message: field('message', 'What it is about', 'textarea', 'optional', 1000)
+      name: field('name', S.callback_name, 'text', '', 100, 'name'),
+      phone: field('phone', S.callback_phone, 'tel', '', 40, 'tel'),
+      email: field('email', S.callback_email, 'email', S.callback_email_hint, 254, 'email'),
+      preferred_time: field('preferred_time', S.callback_time, 'text', S.callback_optional, 100),
+      message: field('message', S.callback_message, 'textarea', S.callback_optional, 1000)
     };
     var consentLabel = el('label', 'cc-consent'), consent = el('input');
     consent.type = 'checkbox';
     consent.name = 'consent';
     consent.className = 'cc-agree';
     fields.consent = consent;
-    var words = el('span', '', 'I agree that the clinic keeps these details to call me back, as its ');
-    words.appendChild(link(privacyUrl(), 'privacy notice', '', true));
-    words.appendChild(document.createTextNode(' says.'));
+    // The consent line, with the privacy notice's link where `{privacy}` stands (else after it).
+    var words = el('span'), parts = S.callback_consent.split('{privacy}');
+    words.appendChild(document.createTextNode(fill(parts[0]) + (parts.length > 1 ? '' : ' ')));
+    words.appendChild(link(privacyUrl(), S.callback_privacy_link, '', true));
+    words.appendChild(document.createTextNode(fill(parts.slice(1).join(''))));
     consentLabel.appendChild(consent);
     consentLabel.appendChild(words);
     f.appendChild(consentLabel);
@@ -455,7 +584,7 @@
     err.hidden = true;
     err.setAttribute('role', 'alert');
     f.appendChild(err);
-    var send = el('button', 'cc-cb-send', 'Request a call back');
+    var send = el('button', 'cc-cb-send', S.callback_send);
     send.type = 'submit';
     f.appendChild(send);
     function fail(name, text) {
@@ -522,7 +651,9 @@
       bubble.appendChild(el('div', 'cc-text', str(m.text)));
       return wrap;
     }
-    var answer = el('div', 'cc-answer', str(m.text) || "Sorry, I don't have an answer for that.");
+    var answer = el('div', 'cc-answer');
+    if (kind === 'error') answer.textContent = str(m.text);
+    else withCallLinks(answer, str(m.text) || "Sorry, I don't have an answer for that.");
     if (kind === 'urgent') {
       wrap.setAttribute('role', 'alert');
       var top = el('div', 'cc-urgent');
@@ -544,6 +675,9 @@
       });
       if (src.childNodes.length) bubble.appendChild(src);
     }
+    // After an answer about a treatment: the way to book it.
+    var booking = kind === 'answer' && webHref(m.booking);
+    if (booking) bubble.appendChild(link(booking, S.book, 'cc-book', true));
     if (kind === 'fallback' || kind === 'urgent' || m.callback) {
       var c = m.contact && typeof m.contact === 'object' ? m.contact : clinic;
       var box = kind === 'urgent' ? urgentBox(c, m) : c && contactBox(c, false);
@@ -598,9 +732,15 @@
   // --- conversation
   // The privacy line: where answers come from, and how long questions are kept.
   function privacyText() {
+    if (S.privacy) return fill(S.privacy);
     var name = clinic && str(clinic.name).trim();
     return 'Answers come from ' + (name ? name + "'s" : "the clinic's") + ' articles.' +
       (privacy.days > 0 ? ' Your questions are kept for ' + privacy.days + ' days.' : '');
+  }
+  // A clinic's text with the clinic's name and the days questions are kept filled in.
+  function fill(text) {
+    var name = (clinic && str(clinic.name).trim()) || 'the clinic';
+    return str(text).replace(/\{clinic\}/g, name).replace(/\{days\}/g, privacy.days > 0 ? String(privacy.days) : '…');
   }
 
   function welcome() {
@@ -629,7 +769,7 @@
         saveLog();
         if (greeting !== typing) return; // the visitor asked before the greeting came: no greeting after the question
         greeting = null;
-        var text = d && str(d.greeting).trim();
+        var text = S.greeting ? fill(S.greeting) : d && str(d.greeting).trim();
         add({ role: 'bot', kind: 'smalltalk', text: text || 'Hi! How can I help you today?',
           suggestions: d ? arr(d.suggestions).map(str).slice(0, 6) : [] }, !!text);
       });
@@ -689,6 +829,7 @@
           severity: d.severity === 'emergency' || d.severity === 'same_day' ? d.severity : '',
           emergency_phone: str(d.emergency_phone),
           callback: d.callback === true,
+          booking: d.kind === 'answer' ? str(d.booking_url) : '',
           answer_id: typeof d.answer_id === 'number' ? d.answer_id : str(d.answer_id)
         }, true);
       })
@@ -788,22 +929,46 @@
     }
   });
 
-  // --- restore the transcript from earlier pages in this tab
-  try {
-    transcript = arr(JSON.parse(load(K_LOG) || '[]')).filter(function (m) {
-      return m && typeof m === 'object' && typeof m.text === 'string';
-    }).slice(-MAX_LOG);
-    transcript.forEach(function (m) { m.retry = false; }); // a Retry only makes sense on the page that failed
-  } catch (e) { transcript = []; }
-  transcript.forEach(function (m, i) { logEl.appendChild(render(m, i === transcript.length - 1)); });
-  if (transcript.length) welcomed = true;
-
+  // --- start: the clinic's strings first (when it gives a file), then the transcript from earlier
+  // pages in this tab, then onto the page
+  var started = false, openAsked = false;
+  function restore() {
+    try {
+      transcript = arr(JSON.parse(load(K_LOG) || '[]')).filter(function (m) {
+        return m && typeof m === 'object' && typeof m.text === 'string';
+      }).slice(-MAX_LOG);
+      transcript.forEach(function (m) { m.retry = false; }); // a Retry only makes sense on the page that failed
+    } catch (e) { transcript = []; }
+    transcript.forEach(function (m, i) { logEl.appendChild(render(m, i === transcript.length - 1)); });
+    if (transcript.length) welcomed = true;
+  }
+  function start() {
+    if (started) return;
+    started = true;
+    label();
+    restore();
+    if (document.body) mount();
+    else document.addEventListener('DOMContentLoaded', mount);
+  }
   function mount() {
     document.body.appendChild(host);
-    if (load(K_OPEN) === '1') open(false);
+    if (openAsked) open();
+    else if (load(K_OPEN) === '1') open(false);
   }
-  if (document.body) mount();
-  else document.addEventListener('DOMContentLoaded', mount);
+  var STRINGS_URL = pageUrl(attr('strings'));
+  if (STRINGS_URL) {
+    // A slow or missing file costs the visitor at most a moment: the defaults then.
+    var waited = setTimeout(start, 3000);
+    fetch(STRINGS_URL, { credentials: 'omit', headers: { Accept: 'application/json' } })
+      .then(function (res) { return res.ok ? readJson(res) : null; })
+      .then(function (d) { if (!started) takeStrings(d); }, function () { /* the defaults */ })
+      .then(function () { clearTimeout(waited); start(); });
+  } else {
+    start();
+  }
 
-  window.ClinicChat = { open: function () { open(); }, close: close };
+  window.ClinicChat = {
+    open: function () { if (started && host.isConnected) open(); else openAsked = true; },
+    close: close
+  };
 })();

@@ -3,8 +3,12 @@
 //! conversation, reach the clinic's contact links, close with Escape. Then, in a fresh tab:
 //! the privacy line, a request for a person answered with a call-back form, filled in and sent
 //! (the test's webhook and SMTP receivers get it), staff marking it handled on `/staff`, and
-//! the visitor erasing the conversation from the database. Saves screenshots of the desktop
-//! and phone layouts, the privacy line, the form and the staff page to `target/screenshots/`.
+//! the visitor erasing the conversation from the database. Last, on a clinic's own site (another
+//! origin): the widget in the clinic's words, with its logo, on the left, a booking button after
+//! an answer about a treatment only, `tel:` links, and the dark theme (the system setting
+//! emulated, then forced). Saves screenshots of the desktop and phone layouts, the privacy
+//! line, the form, the staff page, the clinic's widget and the dark theme to
+//! `target/screenshots/`.
 //!
 //! Needs `chromedriver` on the PATH and Debian's Chromium at `/usr/bin/chromium`. Without them
 //! the test says loudly that it SKIPPED and passes, unless `CLINIC_CHAT_REQUIRE_BROWSER` is set
@@ -31,6 +35,7 @@ use receivers::{Inbox, Receiver, smtp_server, webhook};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const ARTICLE: &str = "corpus/mesotherapy-for-flawless-skin.txt";
+const BOOKING: &str = "https://bloom.example/book";
 /// Every wait in the test is bounded by this (or less); the whole scenario by `SCENARIO_LIMIT`.
 const WAIT: Duration = Duration::from_secs(10);
 const SCENARIO_LIMIT: Duration = Duration::from_secs(180);
@@ -59,7 +64,9 @@ async fn a_visitor_uses_the_widget_with_keyboard_and_links() {
         let client = client.clone();
         async move {
             visitor(client.clone(), clinic.base.clone()).await;
-            reaching_the_clinic(client, clinic).await;
+            let base = clinic.base.clone();
+            reaching_the_clinic(client.clone(), clinic).await;
+            the_clinics_own_voice(client, base).await;
         }
     });
     let outcome = tokio::time::timeout(SCENARIO_LIMIT, scenario).await;
@@ -480,6 +487,309 @@ async fn reaching_the_clinic(client: Client, clinic: Clinic) {
         (0, 0),
         "nothing of the conversation is left in the database"
     );
+}
+
+/// The clinic's strings file: what the tag does not say itself.
+const STRINGS: &str = r#"{
+  "title": "Bloom Skin Clinic",
+  "subtitle": "from the file, but the tag says otherwise",
+  "placeholder": "Ask Bloom a question…",
+  "book": "Book with Bloom",
+  "erase": "Forget this chat",
+  "privacy": "Bloom answers from {clinic}'s own articles and keeps questions for {days} days.",
+  "callback_send": "Call me back, please",
+  "send": ["not a string: ignored"]
+}"#;
+/// A greeting with markup in it: shown as the text it is.
+const GREETING: &str = "Welcome to <b>Bloom</b>! Ask us about your treatment.";
+const LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#d94f8a"/><path d="M20 40c4-12 20-12 24 0" stroke="#fff" stroke-width="5" fill="none" stroke-linecap="round"/><circle cx="32" cy="24" r="6" fill="#fff"/></svg>"##;
+
+/// The clinic's own site, on another origin: a page that embeds the widget configured with data
+/// attributes and a strings file, its logo, and a page forcing the dark theme.
+async fn clinic_site(service: &str) -> String {
+    use axum::http::header::CONTENT_TYPE;
+    use axum::response::Html;
+    let page = |tag: String| {
+        Html(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bloom Skin Clinic</title></head>\
+             <body style=\"font-family:sans-serif;margin:40px 40px 40px 460px\"><h1>Bloom Skin Clinic</h1>\
+             <p>Skin and hair treatments in Leeds.</p>{tag}</body></html>"
+        ))
+    };
+    let greeting = GREETING.replace('<', "&lt;").replace('>', "&gt;");
+    let custom = page(format!(
+        "<script src=\"{service}/static/widget.js\" data-position=\"left\" data-logo=\"/logo.svg\" \
+         data-strings=\"/chat-strings.json\" data-subtitle=\"Skin experts in Leeds\" \
+         data-greeting=\"{greeting}\" data-accent=\"#b83280\" defer></script>"
+    ));
+    let dark = page(format!(
+        "<script src=\"{service}/static/widget.js\" data-theme=\"dark\" data-logo=\"javascript:alert(1)\" \
+         data-strings=\"/missing.json\" defer></script>"
+    ));
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(move || async move { custom }))
+        .route("/dark", axum::routing::get(move || async move { dark }))
+        .route(
+            "/chat-strings.json",
+            axum::routing::get(|| async { ([(CONTENT_TYPE, "application/json")], STRINGS) }),
+        )
+        .route(
+            "/logo.svg",
+            axum::routing::get(|| async { ([(CONTENT_TYPE, "image/svg+xml")], LOGO) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    site
+}
+
+/// What the widget looks like: its texts, where it sits, its logo and its colours.
+const LOOKS: &str = "var q = function (s) { return r.querySelector(s); }; \
+    var logo = q('.cc-logo'), panel = q('.cc-panel'), bot = q('.cc-msg.cc-bot .cc-bubble'); \
+    return {title: q('.cc-title-text').textContent, subtitle: q('.cc-sub').textContent, \
+            placeholder: q('.cc-input').placeholder, erase: q('.cc-erase').textContent, \
+            send: q('.cc-send').getAttribute('aria-label'), \
+            launcher: q('.cc-launcher').getAttribute('aria-label'), \
+            launcher_centre: (function (b) { return Math.round(b.left + b.width / 2); })(q('.cc-launcher').getBoundingClientRect()), \
+            panel_left: panel.getBoundingClientRect().left, \
+            logo: logo && logo.complete && logo.naturalWidth > 0 ? logo.getAttribute('src') : null, \
+            images: r.querySelectorAll('img').length, \
+            panel_bg: getComputedStyle(panel).backgroundColor, \
+            bubble_bg: bot && getComputedStyle(bot).backgroundColor, \
+            bubble_ink: bot && getComputedStyle(bot).color};";
+
+/// A clinic that made the widget its own: greeting, labels and privacy line from its tag and
+/// strings file (escaped), its logo, the left side; a booking button after an answer about a
+/// treatment and not after small talk or urgent advice; phone numbers as `tel:` links; the dark
+/// theme following the system setting (emulated through Chromium's DevTools) or forced.
+async fn the_clinics_own_voice(client: Client, service: String) {
+    let site = clinic_site(&service).await;
+    let tab = client.new_window(true).await.unwrap();
+    client.switch_to_window(tab.handle).await.unwrap();
+    set_viewport(&client, DESKTOP).await;
+    client.goto(&format!("{site}/")).await.unwrap();
+    let launcher = format!("{ROOT} return !!r.querySelector('.cc-launcher');");
+    wait_for(&client, "the widget on the clinic's site", &launcher, |v| {
+        v == &json!(true)
+    })
+    .await;
+    shadow_find(&client, ".cc-launcher")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let greeting = format!(
+        "{ROOT} var m = r.querySelector('.cc-msg.cc-bot .cc-answer'); \
+         return m && {{text: m.textContent, markup: r.querySelectorAll('.cc-log b').length}};"
+    );
+    let greeted = wait_for(&client, "the clinic's greeting", &greeting, |v| {
+        !v.is_null()
+    })
+    .await;
+    assert_eq!(
+        greeted,
+        json!({"text": GREETING, "markup": 0}),
+        "the greeting is the clinic's, shown as text"
+    );
+    let looks = format!("{ROOT} {LOOKS}");
+    let seen = wait_for(&client, "the clinic's logo", &looks, |v| {
+        v["logo"].is_string()
+    })
+    .await;
+    assert_eq!(seen["title"], "Bloom Skin Clinic", "from the strings file");
+    assert_eq!(seen["subtitle"], "Skin experts in Leeds", "the tag wins");
+    assert_eq!(seen["placeholder"], "Ask Bloom a question…");
+    assert_eq!(seen["erase"], "Forget this chat");
+    assert_eq!(
+        seen["send"], "Send message",
+        "a value that is not text is ignored"
+    );
+    assert_eq!(seen["launcher"], "Open chat: Bloom Skin Clinic");
+    assert_eq!(
+        seen["logo"],
+        json!(format!("{site}/logo.svg")),
+        "the logo, relative to the clinic's page"
+    );
+    // Its centre: a hovered launcher grows a little.
+    assert_eq!(
+        seen["launcher_centre"],
+        json!(20 + 30),
+        "the launcher sits on the left"
+    );
+    assert_eq!(seen["panel_left"], json!(20), "so does the panel");
+    assert_eq!(seen["panel_bg"], "rgb(255, 255, 255)", "light by default");
+    let line = format!("{ROOT} return r.querySelector('.cc-note').textContent;");
+    let line = wait_for(&client, "the clinic's privacy line", &line, |v| {
+        v.as_str().is_some_and(|t| t.contains("90 days"))
+    })
+    .await;
+    assert!(
+        line.as_str().unwrap().starts_with(
+            "Bloom answers from Bloom Skin Clinic's own articles and keeps questions for 90 days."
+        ),
+        "{line}"
+    );
+
+    // An answer about a treatment: the booking button, in the clinic's words.
+    let input = shadow_find(&client, ".cc-input").await;
+    let reply = ask(
+        &client,
+        &input,
+        "How many sessions do I need for hair loss?",
+    )
+    .await;
+    assert!(reply.contains("6-8"), "{reply}");
+    let book = format!(
+        "{ROOT} var m = r.querySelectorAll('.cc-msg.cc-bot'); var b = m[m.length - 1].querySelector('a.cc-book'); \
+         return b && {{text: b.textContent, href: b.getAttribute('href'), target: b.target}};"
+    );
+    let button = client.execute(&book, vec![]).await.unwrap();
+    assert_eq!(
+        button,
+        json!({"text": "Book with Bloom", "href": BOOKING, "target": "_blank"}),
+        "a booking button after the answer"
+    );
+    assert_no_horizontal_overflow(&client).await;
+    assert_panel_within_viewport(&client).await;
+    screenshot(&client, "widget-custom-left-booking.png").await;
+
+    // Small talk and urgent advice: no booking button. The urgent reply's calls are tel: links.
+    ask(&client, &input, "thank you").await;
+    assert_eq!(client.execute(&book, vec![]).await.unwrap(), Value::Null);
+    ask(
+        &client,
+        &input,
+        "had mesotherapy an hour ago and now my tongue is swelling",
+    )
+    .await;
+    assert_eq!(client.execute(&book, vec![]).await.unwrap(), Value::Null);
+    let calls = format!(
+        "{ROOT} var m = r.querySelectorAll('.cc-msg.cc-bot'); \
+         return Array.from(m[m.length - 1].querySelectorAll('a')).map(function (a) {{ return a.getAttribute('href'); }});"
+    );
+    let calls: Vec<String> =
+        serde_json::from_value(client.execute(&calls, vec![]).await.unwrap()).unwrap();
+    assert!(
+        calls.contains(&"tel:999".to_string()) && calls.contains(&"tel:+442079460000".to_string()),
+        "the urgent reply's calls are tel: links: {calls:?}"
+    );
+
+    // A fallback: the phone in its text is a tel: link too, and its booking link stays.
+    ask(&client, &input, "how much does it cost?").await;
+    let in_text = format!(
+        "{ROOT} var m = r.querySelectorAll('.cc-msg.cc-bot'); m = m[m.length - 1]; \
+         return {{text: Array.from(m.querySelectorAll('.cc-answer a')).map(function (a) {{ return [a.textContent, a.getAttribute('href')]; }}), \
+                 contact: Array.from(m.querySelectorAll('.cc-contact a')).map(function (a) {{ return a.getAttribute('href'); }})}};"
+    );
+    let links = client.execute(&in_text, vec![]).await.unwrap();
+    assert_eq!(
+        links["text"],
+        json!([["+44 20 7946 0000", "tel:+442079460000"]]),
+        "the phone in the fallback's text is a tel: link"
+    );
+    assert!(
+        links["contact"]
+            .as_array()
+            .is_some_and(|c| c.contains(&json!(BOOKING)) && c.contains(&json!("tel:+442079460000"))),
+        "the fallback keeps its contact links: {links}"
+    );
+
+    // A request for a person: the call-back form speaks the clinic's words too.
+    ask(&client, &input, "can I speak to a real person?").await;
+    let send = format!("{ROOT} var b = r.querySelector('.cc-cb-send'); return b && b.textContent;");
+    assert_eq!(
+        client.execute(&send, vec![]).await.unwrap(),
+        "Call me back, please"
+    );
+
+    // The visitor's system turns dark: the widget follows.
+    dark_mode(&client, true).await;
+    let dark = wait_for(&client, "the widget's dark theme", &looks, |v| {
+        v["panel_bg"] == "rgb(28, 31, 38)"
+    })
+    .await;
+    assert_eq!(dark["bubble_bg"], "rgb(43, 48, 58)", "{dark}");
+    assert_eq!(
+        dark["bubble_ink"], "rgb(230, 232, 238)",
+        "light text: {dark}"
+    );
+    let still = format!(
+        "{ROOT} return r.querySelector('.cc-panel').getAnimations().every(function (a) {{ return a.playState === 'finished'; }});"
+    );
+    wait_for(&client, "the panel to settle", &still, |v| {
+        v == &json!(true)
+    })
+    .await;
+    screenshot(&client, "widget-dark.png").await;
+    ask(&client, &input, "the redness is spreading and hot").await;
+    wait_for(&client, "the panel to settle", &still, |v| {
+        v == &json!(true)
+    })
+    .await;
+    screenshot(&client, "widget-dark-urgent.png").await;
+    dark_mode(&client, false).await;
+    wait_for(&client, "the light theme back", &looks, |v| {
+        v["panel_bg"] == "rgb(255, 255, 255)"
+    })
+    .await;
+
+    // A page that forces the dark theme, with a logo URL that is not one (no image at all) and
+    // a strings file that is missing (the defaults).
+    client.goto(&format!("{site}/dark")).await.unwrap();
+    let forced = wait_for(&client, "the forced dark theme", &looks, |v| {
+        v["panel_bg"] == "rgb(28, 31, 38)"
+    })
+    .await;
+    wait_for(&client, "the panel to settle", &still, |v| {
+        v == &json!(true)
+    })
+    .await;
+    screenshot(&client, "widget-dark-forced.png").await;
+    assert_eq!(forced["images"], json!(0), "a javascript: logo is refused");
+    assert_eq!(forced["title"], "Ask the clinic", "the English default");
+    assert_eq!(
+        forced["launcher_centre"],
+        json!(DESKTOP.0 - 20 - 30),
+        "on the right by default"
+    );
+}
+
+/// Emulates the visitor's system colour scheme through Chromium's DevTools (chromedriver's
+/// `goog/cdp/execute`); `false` puts it back.
+async fn dark_mode(client: &Client, dark: bool) {
+    let features = match dark {
+        true => json!([{"name": "prefers-color-scheme", "value": "dark"}]),
+        false => json!([]),
+    };
+    client
+        .issue_cmd(Cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": features }),
+        ))
+        .await
+        .expect("chromedriver passes DevTools commands on");
+}
+
+/// A Chrome DevTools command, sent through chromedriver.
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({ "cmd": self.0, "params": self.1 });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
 }
 
 /// Clicks a source link (it opens a new tab), checks the article opens scrolled to the passage
@@ -910,6 +1220,7 @@ impl Server {
         config.rate_per_minute = 0;
         config.data = dir.path().join("data");
         config.clinic_name = "Bloom Skin Clinic".into();
+        config.booking_url = BOOKING.into();
         config.callback_webhook = Some(webhook(webhook_receiver.clone()).await);
         config.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp_server(inbox.clone())));
         config.callback_retry_ms = 50;

@@ -198,8 +198,14 @@ impl Answerer {
                     &knowledge.vocabulary,
                     conversation_id,
                 );
-                if let Some(sign) = sign {
-                    reply::add_reason_to_call(&mut answer, sign, &self.settings);
+                match sign {
+                    Some(sign) => reply::add_reason_to_call(&mut answer, sign, &self.settings),
+                    // Booking helps after an answer about a treatment, not beside advice on
+                    // what the visitor feels after one.
+                    None => {
+                        let url = self.settings.contact.booking_url.trim();
+                        answer.booking_url = (!url.is_empty()).then(|| url.to_string());
+                    }
                 }
                 answer.read_as(reading)
             }

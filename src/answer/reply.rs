@@ -64,6 +64,9 @@ pub struct Reply {
     /// How the question was read, for the staff report; never sent to the visitor.
     #[serde(skip)]
     pub reading: Option<Reading>,
+    /// On answers about a treatment: where to book it, which the widget offers as a button.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booking_url: Option<String>,
 }
 
 /// Room for most replies' JSON (about a kilobyte).
@@ -98,6 +101,7 @@ fn reply(kind: Kind, answer: String, conversation_id: ConversationId) -> Reply {
         emergency_phone: None,
         callback: false,
         reading: None,
+        booking_url: None,
     }
 }
 

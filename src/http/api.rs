@@ -230,6 +230,7 @@ mod tests {
             emergency_phone: None,
             callback: false,
             reading: None,
+            booking_url: Some(awkward.to_string()),
         };
         let body = reply.to_json().unwrap();
         assert!(body.iter().all(|&b| b >= 0x20), "no raw control characters");

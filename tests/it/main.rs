@@ -6,10 +6,12 @@ mod attack_access;
 mod attack_corpus;
 mod attack_store;
 mod bad_input;
+mod booking;
 mod callback;
 mod clinic;
 mod contract;
 mod corpus;
+mod going_live;
 #[path = "../support/receivers.rs"]
 mod receivers;
 mod robust;
