@@ -410,14 +410,13 @@ fn as_question(heading: &str) -> Option<String> {
         "will", "do", "does", "is", "are", "can", "should", "would", "could", "did", "many",
         "much", "long", "often",
     ];
-    let mut words = heading.split_whitespace().map(str::to_lowercase);
+    let mut words = heading.split_whitespace();
     let opening = words.next().unwrap_or_default();
-    let rest: Vec<String> = words.collect();
-    let asks = OPENERS.contains(&opening.as_str())
-        && (opening == "can"
-            || opening == "does"
-            || rest.iter().any(|w| ASKING.contains(&w.as_str())));
-    if asks && !rest.is_empty() || heading.ends_with("?!") {
+    let is = |word: &str, list: &[&str]| list.iter().any(|l| l.eq_ignore_ascii_case(word));
+    let more = words.clone().next().is_some();
+    let asks =
+        is(opening, &OPENERS) && (is(opening, &["can", "does"]) || words.any(|w| is(w, &ASKING)));
+    if asks && more || heading.ends_with("?!") {
         return Some(format!(
             "{}?",
             heading.trim_end_matches(['.', ':', '!', '?'])
