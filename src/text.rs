@@ -292,6 +292,28 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
+/// Whether `phrase`'s words (single spaces between) stand in `words` in order, next to each
+/// other: where its first word stands, the rest must follow.
+pub fn has_phrase(words: &[String], phrase: &str) -> bool {
+    let mut parts = phrase.split(' ');
+    let first = parts.next().unwrap_or_default();
+    words.iter().enumerate().any(|(at, word)| {
+        word == first && {
+            let mut rest = words[at + 1..].iter();
+            parts.clone().all(|p| rest.next().is_some_and(|w| w == p))
+        }
+    })
+}
+
+/// `text` with its first letter in capitals.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,7 +74,7 @@ pub fn answer(
         (Fact::Accessibility, &lists.accessibility),
     ]
     .into_iter()
-    .filter(|(_, phrases)| phrases.iter().any(|p| has_phrase(words, p)))
+    .filter(|(_, phrases)| phrases.iter().any(|p| text::has_phrase(words, p)))
     .map(|(fact, _)| fact)
     .collect();
     let mut lines = Vec::new();
@@ -138,7 +138,7 @@ fn hours(
     });
     let week = clinic.week().join("; ");
     if let Some(at) = named {
-        let day = capitalised(&weekdays[at]);
+        let day = text::capitalised(&weekdays[at]);
         // The vocabulary lists the week from Monday, as the file does.
         return Some(match clinic.hours.get(at).copied().and_then(describe) {
             Some(h) if h == "closed" => format!("We are closed on {day}s. Opening hours: {week}."),
@@ -175,7 +175,7 @@ fn offer(
         .clinic_facts
         .offer
         .iter()
-        .any(|p| has_phrase(words, p));
+        .any(|p| text::has_phrase(words, p));
     if !asks || clinic.treatments.is_empty() {
         return None;
     }
@@ -239,20 +239,4 @@ fn about_the_clinic(intent: Intent) -> bool {
         intent,
         Intent::Logistics | Intent::Suitability | Intent::Definition
     )
-}
-
-/// The phrase's words appear in order, next to each other.
-fn has_phrase(words: &[String], phrase: &str) -> bool {
-    let parts: Vec<&str> = phrase.split(' ').collect();
-    words
-        .windows(parts.len())
-        .any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

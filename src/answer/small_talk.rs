@@ -91,18 +91,11 @@ pub fn small_talk(vocabulary: &Vocabulary, text: &str, words: &[String]) -> Opti
 
 /// Whether the message asks to speak to someone: one of the vocabulary's phrases for it.
 fn asks_for_a_person(vocabulary: &Vocabulary, words: &[String]) -> bool {
-    vocabulary.small_talk.person.iter().any(|phrase| {
-        // Where the phrase's first word stands, the rest must follow: no allocation, and
-        // most messages hold none of the first words.
-        let mut parts = phrase.split(' ');
-        let first = parts.next().unwrap_or_default();
-        words.iter().enumerate().any(|(at, word)| {
-            word == first && {
-                let mut rest = words[at + 1..].iter();
-                parts.clone().all(|p| rest.next().is_some_and(|w| w == p))
-            }
-        })
-    })
+    vocabulary
+        .small_talk
+        .person
+        .iter()
+        .any(|phrase| text::has_phrase(words, phrase))
 }
 
 #[cfg(test)]

@@ -257,11 +257,9 @@ fn slug_of(path: &Path) -> String {
 }
 
 fn title_from_slug(slug: &str) -> String {
-    let words = slug.replace('-', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "Untitled".to_string(),
+    match crate::text::capitalised(&slug.replace('-', " ")) {
+        title if title.is_empty() => "Untitled".to_string(),
+        title => title,
     }
 }
 

@@ -60,6 +60,18 @@ pub async fn serve(config: Config) -> Served {
     }
 }
 
+/// The built binary as a command, with no `CLINIC_CHAT_` setting of the environment running
+/// the tests: each test gives its own.
+pub fn binary() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_clinic-chat"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CLINIC_CHAT_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// A corpus folder holding copies of `files` (paths relative to the crate root).
 pub fn corpus_of(files: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

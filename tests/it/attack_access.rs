@@ -3,7 +3,7 @@
 //! token guessing and the sign-in cookie, and loopback IPv4 clients on a dual-stack listener.
 //! The start-up refusals run the built binary.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use clinic_chat::config::Config;
@@ -98,12 +98,7 @@ async fn any_forwarding_header_makes_a_loopback_request_remote() {
 /// when it was still running after `patience` and had to be stopped) and what it printed.
 fn run_binary(env: &[(&str, &str)], patience: Duration) -> (Option<i32>, String) {
     let dir = corpus_of(&[SHIPPED]);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_clinic-chat"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CLINIC_CHAT_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = crate::app::binary();
     let mut child = command
         .arg("serve")
         .env("CLINIC_CHAT_CORPUS", dir.path().join("corpus"))

@@ -4,7 +4,7 @@
 //! data open beyond this machine.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -39,12 +39,7 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> (Start, String) {
 
 /// The same over a corpus folder of the test's own (in `dir/corpus`).
 fn start_over(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)]) -> (Start, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_clinic-chat"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CLINIC_CHAT_") {
-            command.env_remove(name);
-        }
-    }
+    let mut command = crate::app::binary();
     let mut child = command
         .arg("serve")
         .args(args)

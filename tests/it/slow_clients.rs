@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::app::{SHIPPED, corpus_of, spawn_with};
@@ -197,12 +197,7 @@ impl LowOnFiles {
             .unwrap()
             .port();
         let addr = format!("127.0.0.1:{port}");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clinic-chat"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("CLINIC_CHAT_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = crate::app::binary();
         command
             .arg("serve")
             .arg("--corpus")
