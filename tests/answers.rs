@@ -840,6 +840,19 @@ async fn within_a_section_the_sentence_that_answers_is_chosen_over_its_neighbour
                 &["epilepsy"],
                 Some("who should not"),
             ),
+            // A rule for a class holds for the visitor's own case within it.
+            (
+                "im breastfeeding at the moment, can i still have laser hair removal?",
+                "answer",
+                &["pregnant or nursing"],
+                Some("who should not"),
+            ),
+            (
+                "i take warfarin for my heart, would that be a problem for laser hair removal",
+                "answer",
+                &["blood thinners"],
+                Some("who should not"),
+            ),
             // The effect described, from the list of what is normal.
             (
                 "had laser hair removal yesterday and theres little red bumps everywhere, normal?",

@@ -425,10 +425,13 @@ impl Analyzer<'_> {
         if concepts.iter().any(|c| c.forms[0] == forms[0]) {
             return;
         }
+        // A stop word inside a phrase ("pregnant or nursing") is not counted in the articles'
+        // statistics: the phrase is as rare as its rarest other word.
         for form in &mut forms {
             form.doc_freq = form
                 .stems
                 .iter()
+                .filter(|s| form.stems.len() == 1 || !self.vocabulary.is_stop_word(s))
                 .map(|s| self.frequencies.doc_freq(s))
                 .min()
                 .unwrap_or(0);

@@ -92,6 +92,7 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
 }
 
 /// The best `limit` sentences with their scores, best first: what sentence choice weighed.
+/// A sentence that covers too little of the question to be chosen is marked.
 pub fn ranked(
     analysis: &Analysis,
     candidates: &[Candidate],
@@ -103,8 +104,10 @@ pub fn ranked(
         return Vec::new();
     }
     let mut scored = score(analysis, candidates, interner, weights);
-    scored.retain(|s| s.coverage >= weights.coverage);
-    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    scored.sort_by(|a, b| {
+        let covers = |s: &Scored| s.coverage >= weights.coverage;
+        covers(b).cmp(&covers(a)).then(b.score.total_cmp(&a.score))
+    });
     scored
         .iter()
         .take(limit)
@@ -116,7 +119,15 @@ pub fn ranked(
                 s.near,
                 s.evidence,
                 s.coverage,
-                format!("[{}] {text}", c.passage().heading),
+                format!(
+                    "{}[{}] {text}",
+                    if s.coverage >= weights.coverage {
+                        ""
+                    } else {
+                        "(covers too little) "
+                    },
+                    c.passage().heading
+                ),
             )
         })
         .collect()

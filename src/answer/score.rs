@@ -201,6 +201,8 @@ pub struct PassageScore<'a> {
     heading_match: f32,
     /// The visitor describes an effect of their own.
     describes_effect: bool,
+    /// Which broader words count in running text: see [`rules_for_classes`].
+    classes: Broad,
     anywhere: f32,
     topic: f32,
     local: f32,
@@ -232,6 +234,11 @@ impl<'a> PassageScore<'a> {
             );
         let heading_found = found.heading;
         let (heading, title, whole) = (found.heading, found.title, found.whole);
+        let classes = if rules_for_classes(&analysis.intents) {
+            Broad::Classes
+        } else {
+            Broad::Not
+        };
         let around = &mut scratch.around;
         around.clear();
         // A treatment that decided the articles holds for every sentence of them.
@@ -245,9 +252,9 @@ impl<'a> PassageScore<'a> {
                         [1.0; 3]
                     } else {
                         [
-                            presence(forms, heading, true),
-                            presence(forms, title, true),
-                            presence(forms, whole, false),
+                            presence(forms, heading, Broad::Any),
+                            presence(forms, title, Broad::Any),
+                            presence(forms, whole, classes),
                         ]
                     }
                 }),
@@ -266,14 +273,14 @@ impl<'a> PassageScore<'a> {
             // article's title, which names the treatment, not the question.
             if !concept.scoped && !concept.cue && !intro {
                 // Broader words ("skin concern" for "acne") name too much to match a heading.
-                headed += concept.weight * presence(forms, heading_found, false);
+                headed += concept.weight * presence(forms, heading_found, Broad::Not);
                 unscoped += concept.weight;
             }
             let in_passage = heading.max(*whole);
             let in_section = if concept.scoped {
                 0.0
             } else {
-                presence(forms, section, false)
+                presence(forms, section, classes)
             };
             let somewhere = in_passage
                 .max(m.title_presence * title)
@@ -314,6 +321,7 @@ impl<'a> PassageScore<'a> {
                 0.0
             },
             describes_effect: analysis.concepts.iter().any(|c| c.effect),
+            classes,
             anywhere,
             topic,
             local,
@@ -338,7 +346,7 @@ impl<'a> PassageScore<'a> {
             let here = if here_set & any == 0 {
                 0.0
             } else {
-                presence(forms, here_set, false)
+                presence(forms, here_set, self.classes)
             };
             effect_named |= concept.effect && here > 0.0;
             near += concept.weight * here.max(*floor);
@@ -534,6 +542,17 @@ enum Effect {
     Reassured,
 }
 
+/// Whether a rule stated for a class answers the question about one of its members: asked
+/// whether they may have a treatment, or how to prepare, given their own case ("I take aspirin",
+/// "I'm breastfeeding"), the visitor is answered by what the article says of the class
+/// ("blood thinners", "pregnant or nursing"). Elsewhere a broader word in running text is too
+/// loose to stand for theirs.
+fn rules_for_classes(intents: &[Intent]) -> bool {
+    intents
+        .iter()
+        .any(|i| matches!(i, Intent::Suitability | Intent::Preparation))
+}
+
 /// How well a sentence answers what is asked: the first (most specific) intent counts most.
 /// A sentence naming the effect the visitor describes speaks to whether it is normal; clearly
 /// when it also says the effect is expected or passes.
@@ -559,10 +578,28 @@ fn evidence(intents: &[Intent], sentence: &Sentence, effect: Effect) -> f32 {
 
 /// 1 when the visitor's own words are in the set, a little less for an alternative; part of a
 /// phrase counts for part. Broader words count only in a `label` (a heading or title).
-fn presence(forms: &[FormMask], found: u128, label: bool) -> f32 {
+/// Which of a concept's broader words count where it is looked for.
+#[derive(Clone, Copy, PartialEq)]
+enum Broad {
+    /// A heading or title says what a section is about: a broader word names it too.
+    Any,
+    /// A class's rule in running text holds for its members ("pregnant or nursing" for
+    /// "breastfeeding"), when the class is named in more than one word: one word
+    /// ("medication") is as loose as any broader word, and its stem is shared ("medical").
+    Classes,
+    /// Elsewhere a broader word in running text is too loose to stand for the visitor's.
+    Not,
+}
+
+fn presence(forms: &[FormMask], found: u128, broad: Broad) -> f32 {
     forms
         .iter()
-        .filter(|f| label || !f.broad)
+        .filter(|f| match broad {
+            _ if !f.broad => true,
+            Broad::Any => true,
+            Broad::Classes => f.len > 1,
+            Broad::Not => false,
+        })
         .map(|f| {
             let hits = (f.mask & found).count_ones();
             let share = match hits {
@@ -573,7 +610,13 @@ fn presence(forms: &[FormMask], found: u128, label: bool) -> f32 {
                     MODEL.partial_phrase * content as f32 / f.len as f32
                 }
             };
-            share * f.credit
+            // A class's rule holds for its members as a synonym's would.
+            let credit = if f.broad && broad == Broad::Classes {
+                f.credit.max(MODEL.alternative)
+            } else {
+                f.credit
+            };
+            share * credit
         })
         .fold(0.0, f32::max)
 }
