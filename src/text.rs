@@ -252,6 +252,35 @@ pub fn slugify(text: &str) -> String {
 /// Words a message is read as, at most.
 const MAX_WORDS: usize = 120;
 
+/// Which of a message's [`words`] are its question, when it asks one among sentences that
+/// do not ("I'm 45 and my skin is dull. Would a peel help? Thanks"): those of the sentences
+/// ending in a question mark. `None` when every sentence asks, or none does.
+pub fn asking(text: &str) -> Option<Vec<bool>> {
+    if !text.contains('?') {
+        return None;
+    }
+    let mut marks = Vec::new();
+    let (mut asks, mut tells) = (false, false);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest
+            .find(['.', '!', '?', '\n'])
+            .map_or(rest.len(), |at| at + 1);
+        let (sentence, after) = rest.split_at(end);
+        // "Really?!" asks; a run of marks ends one sentence.
+        let tail = after.len() - after.trim_start_matches(['?', '!', '.']).len();
+        let question = sentence.ends_with('?') || after[..tail].contains('?');
+        let said = words(sentence).len();
+        if said > 0 {
+            asks |= question;
+            tells |= !question;
+            marks.extend(std::iter::repeat_n(question, said));
+        }
+        rest = &after[tail..];
+    }
+    (asks && tells && marks.len() < MAX_WORDS).then_some(marks)
+}
+
 /// Lowercase words with inner apostrophes kept ("i'm"), at most `MAX_WORDS` of them; a
 /// negative contraction becomes its two words ("shouldn't" -> "should not", "won't" ->
 /// "will not"), so "not" is seen however it was written.
@@ -316,6 +345,23 @@ pub fn capitalised(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_question_among_sentences_that_tell_is_marked() {
+        let text = "Had my first session last week. Can I go swimming after?! Thanks x";
+        let marks = asking(text).unwrap();
+        let asked: Vec<String> = words(text)
+            .into_iter()
+            .zip(&marks)
+            .filter(|(_, asks)| **asks)
+            .map(|(w, _)| w)
+            .collect();
+        assert_eq!(asked, ["can", "i", "go", "swimming", "after"]);
+        assert_eq!(marks.len(), words(text).len());
+        // Only questions, or none: nothing to tell apart.
+        assert_eq!(asking("how long? and does it hurt?"), None);
+        assert_eq!(asking("it hurts. a lot"), None);
+    }
     use super::*;
 
     fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {

@@ -853,6 +853,34 @@ async fn within_a_section_the_sentence_that_answers_is_chosen_over_its_neighbour
                 &["blood thinners"],
                 Some("who should not"),
             ),
+            // A body area and nothing more asked: where it is used, the list whole. The
+            // question is the sentence that asks, not the comparison around it.
+            (
+                "can you do laser hair removal on underarms? mine grow much faster compared to my legs",
+                "answer",
+                &["Underarms", "Bikini line"],
+                Some("which areas"),
+            ),
+            // Recovery is not how long an instruction lasts; how long to keep to one is.
+            (
+                "whats the recovery like after laser hair removal",
+                "answer",
+                &["no downtime"],
+                Some("aftercare"),
+            ),
+            (
+                "how long do i have to avoid the gym after laser hair removal",
+                "answer",
+                &["48 hours"],
+                Some("aftercare"),
+            ),
+            // An effect described with nothing asked asks whether it is normal.
+            (
+                "small red bumps where i had laser hair removal this morning",
+                "answer",
+                &["settle within a day or two"],
+                Some("normal afterwards"),
+            ),
             // The effect described, from the list of what is normal.
             (
                 "had laser hair removal yesterday and theres little red bumps everywhere, normal?",

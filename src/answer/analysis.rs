@@ -76,6 +76,9 @@ pub struct Analysis {
     /// The treatment named decided the articles, and they are read whole: a passage need hold
     /// less of the question, since the article already answers for the treatment.
     pub within_articles: bool,
+    /// Asks what the visitor must do ("how long do I have to wear them?"): see
+    /// [`intent::asks_what_to_do`].
+    pub asks_what_to_do: bool,
 }
 
 impl Analysis {
@@ -129,6 +132,13 @@ fn mark_effects(
     }
 }
 
+/// A message's words as read: see [`Analyzer::correct`].
+struct Corrected {
+    words: Vec<String>,
+    stems: Vec<Vec<String>>,
+    origin: Vec<usize>,
+}
+
 pub struct Analyzer<'a> {
     pub vocabulary: &'a Vocabulary,
     pub lexicon: &'a Lexicon,
@@ -138,7 +148,19 @@ pub struct Analyzer<'a> {
 
 impl Analyzer<'_> {
     pub fn analyze(&self, words: &[String]) -> Analysis {
-        let (corrected, stems_of_words) = self.correct(words);
+        self.analyze_asking(words, None)
+    }
+
+    /// Reads a message whose words marked in `asking` (by the message's words) are its
+    /// question: "can you do it on my hands? mine look old compared to my face" asks where,
+    /// not for a comparison. What is asked is read from them when they ask anything; what it
+    /// is about, from the whole message.
+    pub fn analyze_asking(&self, words: &[String], asking: Option<&[bool]>) -> Analysis {
+        let Corrected {
+            words: corrected,
+            stems: stems_of_words,
+            origin,
+        } = self.correct(words);
         let mut stems = Vec::with_capacity(corrected.len());
         // Stems per word, so phrase matches map back to words.
         let mut word_of_stem = Vec::with_capacity(corrected.len());
@@ -148,7 +170,32 @@ impl Analyzer<'_> {
                 word_of_stem.push(i);
             }
         }
-        let mut intents = intent::detect(self.vocabulary, &stems);
+        let asked: Option<Vec<String>> = asking.map(|asking| {
+            stems
+                .iter()
+                .zip(&word_of_stem)
+                .filter(|(_, w)| asking.get(origin[**w]).copied().unwrap_or(false))
+                .map(|(s, _)| s.clone())
+                .collect()
+        });
+        // A question that names something of the clinic's ("can you do it on hands?") stands
+        // alone, though no cue says what it asks; one that names nothing ("any idea?") asks
+        // what the rest of the message tells.
+        let alone = asked
+            .map(|asked| {
+                let found = intent::detect(self.vocabulary, &asked);
+                let names = self
+                    .vocabulary
+                    .domain_positions(&asked)
+                    .iter()
+                    .any(Option::is_some);
+                (found, names)
+            })
+            .filter(|(found, names)| !found.is_empty() || *names);
+        let asked_alone = alone.is_some();
+        let mut intents = alone
+            .map(|(found, _)| found)
+            .unwrap_or_else(|| intent::detect(self.vocabulary, &stems));
         let domain = self.vocabulary.domain_positions(&stems);
         // "bruised and swollen after cryo": an effect described after a treatment asks
         // whether it is normal, not what to do afterwards.
@@ -158,7 +205,7 @@ impl Analyzer<'_> {
         let mut concepts = self.concepts(&corrected, &stems, &word_of_stem, &domain);
         // Said another way than a cue ("side affects"), what is asked shows in the lexicon's
         // forms of it.
-        if intents.is_empty() {
+        if intents.is_empty() && !asked_alone {
             intents = self.intents_of_forms(&concepts);
         }
         self.weigh_areas(&mut concepts, &intents);
@@ -168,6 +215,7 @@ impl Analyzer<'_> {
             Some("and" | "also" | "what" | "how")
         ) && (corrected.first().is_some_and(|w| w == "and" || w == "also")
             || corrected.get(1).is_some_and(|w| w == "about"));
+        let asks_what_to_do = intent::asks_what_to_do(self.vocabulary, &corrected);
         Analysis {
             words: corrected,
             stems,
@@ -176,45 +224,56 @@ impl Analyzer<'_> {
             concepts,
             continues,
             within_articles: false,
+            asks_what_to_do,
         }
     }
 
     /// The words with shorthand spelt out, typos corrected and joined words split, and each
     /// word's stems.
-    fn correct(&self, words: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
-        let mut out = Vec::with_capacity(words.len());
-        let mut stems = Vec::with_capacity(words.len());
-        let spelt = words.iter().flat_map(|word| {
-            self.vocabulary
-                .shorthand(word)
-                .unwrap_or(std::slice::from_ref(word))
-        });
-        for word in spelt {
-            let own = text::word_stems(word);
-            // Only a word that neither the corpus nor English knows is a typo: "peal" is a
-            // word, not a misspelt "peel".
-            let english = Vocabulary::is_everyday(word) || self.vocabulary.is_chatter(word);
-            if self.vocabulary.is_stop_word(word) || english || self.known_stem(&own) {
-                out.push(word.clone());
-                stems.push(own);
-                continue;
-            }
-            match self.speller.fix(word) {
-                Fix::Corrected(better) => {
-                    stems.push(text::word_stems(&better));
-                    out.push(better);
+    /// The words with typos fixed and shorthand spelt out, their stems, and for each the
+    /// message's word it came from.
+    fn correct(&self, words: &[String]) -> Corrected {
+        let mut out = Corrected {
+            words: Vec::with_capacity(words.len()),
+            stems: Vec::with_capacity(words.len()),
+            origin: Vec::with_capacity(words.len()),
+        };
+        for (at, said) in words.iter().enumerate() {
+            let spelt = self
+                .vocabulary
+                .shorthand(said)
+                .unwrap_or(std::slice::from_ref(said));
+            for word in spelt {
+                let before = out.words.len();
+                let own = text::word_stems(word);
+                // Only a word that neither the corpus nor English knows is a typo: "peal" is a
+                // word, not a misspelt "peel".
+                let english = Vocabulary::is_everyday(word) || self.vocabulary.is_chatter(word);
+                if self.vocabulary.is_stop_word(word) || english || self.known_stem(&own) {
+                    out.words.push(word.clone());
+                    out.stems.push(own);
+                } else {
+                    match self.speller.fix(word) {
+                        Fix::Corrected(better) => {
+                            out.stems.push(text::word_stems(&better));
+                            out.words.push(better);
+                        }
+                        Fix::Split(a, b) => {
+                            out.stems
+                                .extend([text::word_stems(&a), text::word_stems(&b)]);
+                            out.words.extend([a, b]);
+                        }
+                        Fix::Known | Fix::Unknown => {
+                            out.words.push(word.clone());
+                            out.stems.push(own);
+                        }
+                    }
                 }
-                Fix::Split(a, b) => {
-                    stems.extend([text::word_stems(&a), text::word_stems(&b)]);
-                    out.extend([a, b]);
-                }
-                Fix::Known | Fix::Unknown => {
-                    out.push(word.clone());
-                    stems.push(own);
-                }
+                out.origin
+                    .extend(std::iter::repeat_n(at, out.words.len() - before));
             }
         }
-        (out, stems)
+        out
     }
 
     /// The intents whose cue phrases some form of a cue concept is (not a broader word), in
@@ -454,7 +513,18 @@ impl Analyzer<'_> {
     fn weight(&self, forms: &[Form]) -> f32 {
         let n = self.frequencies.num_docs().max(1) as f32;
         let idf = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-        let best = forms.iter().map(|f| f.doc_freq).max().unwrap_or(0) as f32;
+        // A broader word ("body" for "arms") is commoner than any way of saying the concept
+        // itself: it counts only when the articles say the concept no other way.
+        let most = |broad: bool| {
+            forms
+                .iter()
+                .filter(|f| f.broad == broad)
+                .map(|f| f.doc_freq)
+                .max()
+                .unwrap_or(0)
+        };
+        let own = most(false);
+        let best = if own > 0 { own } else { most(true) } as f32;
         idf(best).max(0.2)
     }
 }

@@ -26,6 +26,9 @@ const LOCAL_SHARE: f32 = 0.5;
 /// only to that article's close seconds.
 const OTHER_TOPIC_OPEN: f32 = 0.65;
 const OTHER_TOPIC_IN_ARTICLE: f32 = 0.8;
+/// Another topic's sentence holds at least this share of what the best one holds of the
+/// question's words.
+const OTHER_TOPIC_NEAR: f32 = 0.75;
 
 /// One retrieved passage and its search score.
 #[derive(Debug, Clone)]
@@ -65,13 +68,41 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
         return Choice::NotFound;
     }
     let mut scored = score(analysis, candidates, interner, weights);
-    let required = analysis
+    // A price, a booking detail, a number or a length of time is a fact a sentence states or
+    // does not: one that states none of what is asked does not answer.
+    let priced = analysis
         .intents
         .iter()
         .any(|i| matches!(i, Intent::Cost | Intent::Logistics));
-    scored.retain(|s| s.coverage >= weights.coverage && (!required || s.evidence > 0.0));
+    let fact = analysis.primary_intent().filter(|i| {
+        matches!(
+            i,
+            Intent::Count
+                | Intent::Interval
+                | Intent::Duration
+                | Intent::SessionLength
+                | Intent::Longevity
+                | Intent::Onset
+        )
+    });
+    let states = |s: &Scored| {
+        let c = &candidates[s.candidate];
+        fact.is_none_or(|i| {
+            c.sentence(s.sentence).evidence[i.index()] > 0.0
+                || (c.analysed.passage.item && c.analysed.heading_cues[i.index()])
+        })
+    };
+    scored.retain(|s| s.coverage >= weights.coverage && (!priced || s.evidence > 0.0));
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let Some(best) = scored.first() else {
+    // The best sentence that states it, or that is quoted with a neighbour that does ("Side
+    // effects include bruising." "These settle within a few days.").
+    let quoted_with = |b: &Scored, s: &Scored| {
+        s.candidate == b.candidate && s.sentence != b.sentence && s.score >= SUPPORT_SHARE * b.score
+    };
+    let Some(best) = scored
+        .iter()
+        .find(|b| states(b) || scored.iter().any(|s| quoted_with(b, s) && states(s)))
+    else {
         return Choice::NotFound;
     };
     let mut lines = vec![line(best, &scored, candidates)];
@@ -84,7 +115,17 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
     } else {
         None
     };
-    let intent = analysis.primary_intent().filter(|i| differs_by_topic(*i));
+    // A list headed by what is asked ("Which areas can be treated?") is the whole answer.
+    let listed = {
+        let a = &candidates[best.candidate].analysed;
+        a.passage.item
+            && analysis
+                .primary_intent()
+                .is_some_and(|i| a.heading_cues[i.index()])
+    };
+    let intent = analysis
+        .primary_intent()
+        .filter(|i| differs_by_topic(*i) && !listed);
     if let (Some(intent), Some(article)) = (intent, scope) {
         lines.extend(other_topics(intent, best, article, &scored, candidates));
     }
@@ -287,7 +328,9 @@ fn other_topics(
             && s.evidence >= 0.5
             && sentence(s).evidence[intent.index()] >= 0.5
             && s.coverage >= best.coverage.min(MODEL.min_coverage);
-        let same_topic = s.topic + 1e-3 >= best.topic;
+        // As much of what the question names ("the gym" of "how long must I avoid the gym?")
+        // as the best sentence holds, near enough.
+        let same_topic = s.topic + 1e-3 >= best.topic && s.near >= OTHER_TOPIC_NEAR * best.near;
         let new_section = chosen.iter().all(|c| section(c) != section(s))
             && article.is_none_or(|a| candidates[s.candidate].passage().slug == a);
         // A general section (safety, aftercare, comparisons) is not one of the topics.

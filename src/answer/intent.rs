@@ -39,6 +39,9 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
     matched.sort_unstable();
     matched.dedup();
     let mut found: Vec<Intent> = Vec::new();
+    // Intents asked with a question word ("how long", "when will I see"): the head of the
+    // question, before those a later clause names ("… before I need a top up").
+    let mut headed: Vec<Intent> = Vec::new();
     let mut aftercare_cues = 0;
     for (intent, cue) in matched.into_iter().map(|p| &cues.phrases[p]) {
         if *intent == Intent::Aftercare && cue.as_slice() != ["after"] {
@@ -47,20 +50,17 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
         if !found.contains(intent) {
             found.push(*intent);
         }
+        if cue.len() > 1 && QUESTION_WORDS.contains(&cue[0].as_str()) {
+            headed.push(*intent);
+        }
     }
     // A general cue ("what is", "where") yields to a specific one: "what is the downtime"
     // asks for a duration.
-    let general = |i: &Intent| {
-        matches!(
-            i,
-            Intent::Definition | Intent::HowItWorks | Intent::Areas | Intent::Results
-        )
-    };
     // "wedding in 3 weeks, is it too late?": an occasion in a message that asks nothing more
     // specific asks when to have it.
     let specific = found
         .iter()
-        .any(|i| !matches!(i, Intent::Suitability) && !general(i));
+        .any(|i| !matches!(i, Intent::Suitability) && !broad_cue(i));
     let names_an_event = stems.iter().any(|s| cues.events.contains(s));
     if !specific && !found.contains(&Intent::Timing) && names_an_event {
         found.push(Intent::Timing);
@@ -73,10 +73,28 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
     if aftercare_cues == 0 && found.iter().any(says_when) {
         found.retain(|i| *i != Intent::Aftercare);
     }
-    if found.iter().any(|i| !general(i)) {
-        found.retain(|i| !general(i));
+    if found.iter().any(|i| !broad_cue(i)) {
+        found.retain(|i| !broad_cue(i));
     }
+    // "how long" refined is still the head: how long results last, or a session takes.
+    let head = |i: &Intent| {
+        headed.contains(i)
+            || (matches!(i, Intent::SessionLength | Intent::Longevity)
+                && headed.contains(&Intent::Duration))
+    };
+    found.sort_by_key(|i| !head(i));
     found
+}
+
+/// Words that open a question: a cue that starts with one heads it.
+const QUESTION_WORDS: [&str; 7] = ["how", "when", "what", "which", "where", "who", "why"];
+
+/// A cue that asks broadly ("what is", "where"): it yields to a specific one.
+fn broad_cue(intent: &Intent) -> bool {
+    matches!(
+        intent,
+        Intent::Definition | Intent::HowItWorks | Intent::Areas | Intent::Results
+    )
 }
 
 /// A message that describes an effect after a treatment, or asks how long one lasts
@@ -84,11 +102,17 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
 /// "still numb a week after, should I worry?") asks whether it is normal and how long it
 /// lasts, not what to do afterwards, whether the treatment hurts or who may have it.
 pub fn read_as_effect(vocabulary: &Vocabulary, stems: &[String], found: &mut Vec<Intent>) {
-    // "still bruised and achy, how long does this last?" asks how long the effect lasts.
-    if !found.contains(&Intent::Aftercare) && !found.contains(&Intent::Longevity) {
+    // "still bruised and achy, how long does this last?" asks how long the effect lasts;
+    // "my legs are itchy where I had it" asks nothing else: it asks whether that is normal.
+    let reads_as_effect = found.contains(&Intent::Aftercare)
+        || found.contains(&Intent::Longevity)
+        || found.iter().all(broad_cue);
+    if !reads_as_effect {
         return;
     }
-    found.retain(|i| !matches!(i, Intent::Aftercare | Intent::Pain | Intent::Suitability));
+    found.retain(|i| {
+        !matches!(i, Intent::Aftercare | Intent::Pain | Intent::Suitability) && !broad_cue(i)
+    });
     if !found.contains(&Intent::SideEffects) {
         found.push(Intent::SideEffects);
     }
@@ -270,6 +294,37 @@ pub fn evidence(vocabulary: &Vocabulary, intent: Intent, sentence: &str, stems: 
     }
 }
 
+/// The sentence tells the reader what to do ("Avoid direct sun for 2 weeks…"): it opens
+/// with a word of advice.
+pub fn instructs(vocabulary: &Vocabulary, sentence: &str) -> bool {
+    let first = sentence
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .find(|w| !w.is_empty())
+        .unwrap_or_default()
+        .to_lowercase();
+    vocabulary
+        .evidence
+        .advice
+        .iter()
+        .any(|a| word_is(&first, a))
+}
+
+/// The question asks what the visitor must do ("how long do I have to wear them?", "how
+/// long should I avoid the sun?"): an instruction answers it.
+pub fn asks_what_to_do(vocabulary: &Vocabulary, words: &[String]) -> bool {
+    let ev = &vocabulary.evidence;
+    let listed = |list: &[String], w: &str| list.iter().any(|l| word_is(w, l));
+    words
+        .iter()
+        .any(|w| listed(&ev.advice, w) || listed(&ev.asking, w))
+        || ev.obliged.iter().any(|phrase| {
+            let phrase: Vec<&str> = phrase.split(' ').collect();
+            words
+                .windows(phrase.len())
+                .any(|run| run.iter().zip(&phrase).all(|(w, p)| w == p))
+        })
+}
+
 /// The sentence says an effect is expected or passes.
 pub fn reassures(vocabulary: &Vocabulary, sentence: &str) -> bool {
     let reassuring = &vocabulary.evidence.reassuring;
@@ -366,6 +421,15 @@ pub fn stem_word(analyzer: &mut TextAnalyzer, word: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_question_word_heads_what_is_asked_before_a_later_clause() {
+        let vocabulary = Vocabulary::built_in();
+        let stems = crate::text::stems("how long do results last before i need a top up");
+        let found = detect(vocabulary, &stems);
+        assert_eq!(found.first(), Some(&Intent::Longevity), "{found:?}");
+        assert!(found.contains(&Intent::Count), "{found:?}");
+    }
     use super::*;
 
     fn intents(question: &str) -> Vec<Intent> {

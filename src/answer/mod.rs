@@ -134,7 +134,8 @@ impl Answerer {
         let searcher = knowledge.generation.searcher();
         let previous = self.memory.last(conversation_id.as_str());
         let mut analysis = self.with_analyzer(&knowledge, |analyzer| {
-            let mut analysis = analyzer.analyze(&words);
+            let asking = text::asking(question.as_str());
+            let mut analysis = analyzer.analyze_asking(&words, asking.as_deref());
             if let Some(previous) = &previous {
                 previous.complete(&mut analysis, |words| {
                     analyzer.analyze(&text::words(words)).concepts
@@ -230,7 +231,10 @@ impl Answerer {
     /// the articles in scope, and the sentences that weighed most.
     pub fn explain(&self, text: &str) -> String {
         let knowledge = self.knowledge();
-        let mut analysis = self.with_analyzer(&knowledge, |a| a.analyze(&text::words(text)));
+        let asking = text::asking(text);
+        let mut analysis = self.with_analyzer(&knowledge, |a| {
+            a.analyze_asking(&text::words(text), asking.as_deref())
+        });
         let scope = scope::scope(&mut analysis, &knowledge.titles, None);
         let mut out = format!(
             "words: {}\nintents: {:?}\n",

@@ -92,6 +92,8 @@ pub struct Sentence {
     pub reassures: bool,
     /// Speaks of most people or cases, not one kind ("Most professional tattoos need…").
     pub general: bool,
+    /// Tells the reader what to do ("Avoid direct sun for 2 weeks").
+    pub instructs: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +133,7 @@ impl Analysed {
                     evidence,
                     reassures: intent::reassures(vocabulary, sentence),
                     general: intent::general(vocabulary, sentence),
+                    instructs: intent::instructs(vocabulary, sentence),
                 }
             })
             .collect();

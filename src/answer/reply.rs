@@ -310,21 +310,37 @@ fn list_context(passage: &StoredPassage, generation: &Generation) -> Option<Stri
             .ok()
             .flatten()
     };
-    let lead = match short_item {
-        true => at(passage.lead_ord?)?,
-        false => passage.clone(),
+    // A list right under its heading ("Which areas can be treated?") is read whole, from its
+    // first item.
+    let (mut text, from) = match (short_item, passage.lead_ord) {
+        (true, Some(lead)) => (at(lead)?.text.trim_end().to_string(), lead + 1),
+        (true, None) => {
+            let mut first = passage.passage_ord;
+            while first > 0 && at(first - 1).is_some_and(|p| p.item) {
+                first -= 1;
+            }
+            (String::new(), first)
+        }
+        (false, _) => (passage.text.trim_end().to_string(), passage.passage_ord + 1),
     };
-    let mut items = (lead.passage_ord + 1..).map_while(|ord| at(ord).filter(|p| p.item));
+    let mut items = (from..).map_while(|ord| at(ord).filter(|p| p.item));
     let first = items.next()?;
-    let mut text = lead.text.trim_end().to_string();
     for (n, item) in std::iter::once(first).chain(items).enumerate() {
         let addition = item.text.trim_end_matches(['.', ';']);
         if text.len() + addition.len() + 2 > MAX_ANSWER_CHARS {
             break;
         }
-        let joiner = if n == 0 { " " } else { "; " };
-        text.push_str(joiner);
-        text.push_str(addition);
+        match (n, text.is_empty()) {
+            (_, true) => text.push_str(&crate::text::capitalised(addition)),
+            (0, false) => {
+                text.push(' ');
+                text.push_str(addition);
+            }
+            _ => {
+                text.push_str("; ");
+                text.push_str(addition);
+            }
+        }
     }
     text.push('.');
     Some(text)
@@ -504,11 +520,21 @@ fn narrowing<'a>(
         .unwrap_or(intent::Intent::Definition);
     let headings: Vec<&str> = passages.map(|p| p.heading.as_str()).collect();
     let lowered: Vec<String> = headings.iter().map(|h| h.to_lowercase()).collect();
-    let ask = |h: &&str| match distinctive(h, &lowered, vocabulary) {
-        Some(topic) => Some(intent::narrowing_question(vocabulary, intent, &topic)),
-        None => as_question(h),
+    // A heading that asks a question is offered as it is; one that names a topic is asked
+    // the question's intent about what sets it apart.
+    let ask = |h: &&str| {
+        as_question(h).or_else(|| {
+            distinctive(h, &lowered, vocabulary)
+                .map(|topic| intent::narrowing_question(vocabulary, intent, &topic))
+        })
     };
-    headings.iter().filter_map(ask).take(4).collect()
+    let mut offered: Vec<String> = Vec::new();
+    for question in headings.iter().filter_map(ask) {
+        if offered.len() < 4 && !offered.contains(&question) {
+            offered.push(question);
+        }
+    }
+    offered
 }
 
 /// What sets a heading apart from the others in the set (`all`, lowercased): its first clause

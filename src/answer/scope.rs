@@ -209,6 +209,17 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
         },
     };
     analysis.within_articles = scope.is_narrow();
+    if let Scope::Articles { articles, .. } = &scope {
+        // A topic every answering article's title names ("fat" beside "freeze" for Fat
+        // Freezing) is part of the treatment's name: all of those articles are about it.
+        for concept in analysis.concepts.iter_mut().filter(|c| c.is_topic()) {
+            let holding = titles.holding(&concept.forms[0].stems);
+            concept.scoped |= articles.iter().all(|o| holding.contains(o));
+        }
+        if asks_where(analysis) {
+            analysis.intents = vec![Intent::Areas];
+        }
+    }
     // Within a treatment's own articles a body area refines the question ("how many sessions
     // on my face?"): a sentence naming it is better, but the article's general fact still
     // answers when none does. Only for a fact that may differ by area (a count, a time),
@@ -236,6 +247,27 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
         }
     }
     scope
+}
+
+/// "can you do meso on hands?", "can you freeze fat on your arms?": once a treatment decided
+/// the articles, a body area with nothing more asked than whether it can be had asks whether
+/// the treatment is used there. A condition, a symptom, a medicine or who the visitor is
+/// makes it a question of whether they may have it.
+fn asks_where(analysis: &Analysis) -> bool {
+    if !analysis.intents.iter().all(|i| *i == Intent::Suitability) {
+        return false;
+    }
+    let personal = [Domain::Symptom, Domain::Medicine, Domain::Audience];
+    if analysis
+        .domain
+        .iter()
+        .flatten()
+        .any(|d| personal.contains(d))
+    {
+        return false;
+    }
+    let mut topics = analysis.topics().filter(|c| !c.scoped).peekable();
+    topics.peek().is_some() && topics.all(|c| analysis.said_as(c, Domain::Area))
 }
 
 /// Where the message names a treatment: each run of words of the domain's treatments, from

@@ -358,7 +358,7 @@ impl<'a> PassageScore<'a> {
             (true, true, false) => Effect::Named,
             (true, true, true) => Effect::Reassured,
         };
-        let mut evidence = evidence(&analysis.intents, sentence, effect);
+        let mut evidence = evidence(analysis, sentence, effect);
         // An item of a list headed by what is asked ("Who should not have it?") answers it,
         // though items are fragments that seldom repeat the heading's words.
         if self.heading_cue && self.passage.passage.item {
@@ -556,11 +556,16 @@ fn rules_for_classes(intents: &[Intent]) -> bool {
 /// How well a sentence answers what is asked: the first (most specific) intent counts most.
 /// A sentence naming the effect the visitor describes speaks to whether it is normal; clearly
 /// when it also says the effect is expected or passes.
-fn evidence(intents: &[Intent], sentence: &Sentence, effect: Effect) -> f32 {
+/// "Avoid direct sun for 2 weeks" says what to do for a time: it answers how long the visitor
+/// must do something, and only vaguely how long recovery takes.
+fn evidence(analysis: &Analysis, sentence: &Sentence, effect: Effect) -> f32 {
     let (mut sum, mut weights) = (0.0, 0.0);
-    for (rank, intent) in intents.iter().enumerate() {
+    for (rank, intent) in analysis.intents.iter().enumerate() {
         let weight = if rank == 0 { 1.0 } else { MODEL.later_intent };
         let mut found = sentence.evidence[intent.index()];
+        if *intent == Intent::Duration && sentence.instructs && !analysis.asks_what_to_do {
+            found = found.min(0.5);
+        }
         // Asked whether their own effect is normal, a sentence about other effects says less.
         if *intent == Intent::SideEffects {
             found = match effect {

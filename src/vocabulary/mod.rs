@@ -229,6 +229,8 @@ evidence_lists! {
     preparation,
     aftercare,
     advice,
+    /// Phrases of a question that asks what the visitor must do ("have to", "need to").
+    obliged,
     comparison,
     body_parts,
     results,
