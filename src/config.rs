@@ -40,6 +40,10 @@ pub enum Command {
         /// Also print how the question was read: corrected words, intents, concepts.
         #[arg(long)]
         explain: bool,
+        /// Ask these first, in order, in the same conversation: the question is then read
+        /// as their follow-up.
+        #[arg(long, value_name = "EARLIER")]
+        after: Vec<String>,
     },
 }
 
