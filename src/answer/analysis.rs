@@ -206,7 +206,12 @@ impl Analyzer<'_> {
         // Said another way than a cue ("side affects"), what is asked shows in the lexicon's
         // forms of it.
         if intents.is_empty() && !asked_alone {
-            intents = self.intents_of_forms(&concepts);
+            intents = self.intents_of_forms(&concepts, |c| c.cue, false);
+        }
+        // "does it scar?" names a kind of what an intent asks about ("side effect" is a
+        // broader word for "scar"), and asks that.
+        if intents.is_empty() {
+            intents = self.intents_of_forms(&concepts, Concept::is_topic, true);
         }
         self.weigh_areas(&mut concepts, &intents);
         mark_effects(&mut concepts, &stems, &domain, &intents);
@@ -276,16 +281,21 @@ impl Analyzer<'_> {
         out
     }
 
-    /// The intents whose cue phrases some form of a cue concept is (not a broader word), in
-    /// the order found.
-    fn intents_of_forms(&self, concepts: &[Concept]) -> Vec<Intent> {
+    /// The intents whose cue phrases some form of the concepts `which` picks is, in the order
+    /// found: of their own forms, or of their broader words when `broad`.
+    fn intents_of_forms(
+        &self,
+        concepts: &[Concept],
+        which: impl Fn(&Concept) -> bool,
+        broad: bool,
+    ) -> Vec<Intent> {
         let cues = &self.vocabulary.cues;
         let mut found = Vec::new();
         let forms = concepts
             .iter()
-            .filter(|c| c.cue)
+            .filter(|c| which(c))
             .flat_map(|c| &c.forms)
-            .filter(|f| !f.broad);
+            .filter(|f| f.broad == broad);
         for form in forms {
             let whole = cues
                 .occurrences(&form.stems)
@@ -563,6 +573,9 @@ mod tests {
             terms = ["hair loss", "balding"]
             [[synonyms]]
             terms = ["session", "treatment"]
+            [[broader]]
+            narrow = ["scarring", "swelling"]
+            broad = ["side effects"]
         "#,
         )
         .unwrap();
@@ -647,6 +660,21 @@ mod tests {
         let analysis = analyze("how many sesions for celulite");
         let labels: Vec<&str> = analysis.concepts.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(labels, ["sessions", "cellulite"]);
+    }
+
+    #[test]
+    fn a_kind_of_side_effect_asked_about_alone_asks_about_side_effects() {
+        // The lexicon's broader words for "swelling" include "side effects": nothing else
+        // is asked.
+        assert_eq!(
+            analyze("do peels cause swelling").intents,
+            [Intent::SideEffects]
+        );
+        // What is asked comes from the question's own words when it has any.
+        assert_eq!(
+            analyze("how long does the swelling last").intents.first(),
+            Some(&Intent::Duration)
+        );
     }
 
     #[test]

@@ -31,9 +31,18 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
                 .get(start + cue.len())
                 .is_some_and(|next| next == "the")
     };
+    // "when should I", "how can I": the modal belongs to the question word's question, and
+    // asks when or how, not whether the visitor may have it.
+    let after_question_word = |p: usize, start: usize| {
+        cues.phrases[p].0 == Intent::Suitability
+            && start
+                .checked_sub(1)
+                .and_then(|before| stems.get(before))
+                .is_some_and(|w| crate::text::QUESTION_WORDS.contains(&w.as_str()))
+    };
     let mut matched: Vec<usize> = cues
         .occurrences(stems)
-        .filter(|(p, start)| !asks_of_the(*p, *start))
+        .filter(|(p, start)| !asks_of_the(*p, *start) && !after_question_word(*p, *start))
         .map(|(p, _)| p)
         .collect();
     matched.sort_unstable();
@@ -436,6 +445,17 @@ mod tests {
 
     fn evidence(intent: Intent, sentence: &str, stems: &[String]) -> f32 {
         super::evidence(Vocabulary::built_in(), intent, sentence, stems)
+    }
+
+    #[test]
+    fn a_modal_after_a_question_word_asks_when_or_how_not_whether() {
+        assert!(intents("can I have it while breastfeeding").contains(&Intent::Suitability));
+        for asked in [
+            "when should I book it before my holiday",
+            "how can I make the results last",
+        ] {
+            assert!(!intents(asked).contains(&Intent::Suitability), "{asked}");
+        }
     }
 
     #[test]

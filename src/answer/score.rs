@@ -316,7 +316,10 @@ impl<'a> PassageScore<'a> {
             if c.scoped {
                 m.floor_scoped
             } else {
-                (m.floor_heading * heading)
+                // What is asked, in the heading ("Side effects: what is normal?"), is what
+                // each of the section's sentences answers.
+                let floor_heading = if c.cue { 1.0 } else { m.floor_heading };
+                (floor_heading * heading)
                     .max(m.floor_passage * whole)
                     .max(m.floor_title * title)
             }
