@@ -947,6 +947,12 @@ async fn a_table_answers_row_by_row_and_a_heading_that_asks_answers_in_its_own_w
         answer_text(&reply).contains("not usually covered"),
         "{reply}"
     );
+    // Asked what to do afterwards, the aftercare list's item answers, not a sentence about
+    // how the same thing feels.
+    let reply = app
+        .ask("is there anything i have to do after pigment laser, like with sun cream?")
+        .await;
+    assert!(answer_text(&reply).contains("spf 50"), "{reply}");
 }
 
 #[tokio::test]

@@ -382,7 +382,13 @@ impl<'a> PassageScore<'a> {
         // An item of a list headed by what is asked ("Who should not have it?") answers it,
         // though items are fragments that seldom repeat the heading's words.
         if self.heading_cue && self.passage.passage.item {
-            evidence = evidence.max(MODEL.listed);
+            // Asked what to do, the items of an "Aftercare" list are what to do.
+            let listed = if analysis.asks_what_to_do {
+                1.0
+            } else {
+                MODEL.listed
+            };
+            evidence = evidence.max(listed);
         }
         // "What is microneedling?" is best answered by a sentence about it, not one that
         // mentions it in passing.
@@ -586,6 +592,13 @@ fn evidence(analysis: &Analysis, sentence: &Sentence, effect: Effect) -> f32 {
         let mut found = sentence.evidence[intent.index()];
         if *intent == Intent::Duration && sentence.instructs && !analysis.asks_what_to_do {
             found = found.min(0.5);
+        }
+        // "do I need to do anything after?" is answered by what the article tells them to do.
+        if matches!(intent, Intent::Aftercare | Intent::Preparation)
+            && sentence.instructs
+            && analysis.asks_what_to_do
+        {
+            found = 1.0;
         }
         // Asked whether their own effect is normal, a sentence about other effects says less.
         if *intent == Intent::SideEffects {
