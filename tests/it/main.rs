@@ -8,6 +8,7 @@ mod attack_store;
 mod bad_input;
 mod booking;
 mod callback;
+mod check;
 mod clinic;
 mod contract;
 mod corpus;
