@@ -279,6 +279,7 @@ impl Serving {
             }
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("the service did not start within {PATIENCE:?}");
     }
 
