@@ -13,6 +13,7 @@ mod clinic;
 mod contract;
 mod corpus;
 mod going_live;
+mod proxy;
 #[path = "../support/receivers.rs"]
 mod receivers;
 mod robust;
