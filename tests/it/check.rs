@@ -389,3 +389,38 @@ async fn forwarding_headers_from_a_trusted_proxy_are_never_warned_about() {
         "{warnings:#?}"
     );
 }
+
+// --- The package's settings file ---------------------------------------------------------------
+
+#[test]
+fn the_packaged_settings_file_lists_every_setting_with_its_default() {
+    use clap::CommandFactory;
+    let file = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/clinic-chat.env"),
+    )
+    .unwrap();
+    // VARIABLE -> value, from set lines and commented-out ones alike.
+    let listed: std::collections::HashMap<&str, &str> = file
+        .lines()
+        .map(|line| line.trim_start_matches('#'))
+        .filter_map(|line| line.split_once('='))
+        .filter(|(name, _)| name.starts_with("CLINIC_CHAT_"))
+        .map(|(name, value)| (name, value.trim_matches('"')))
+        .collect();
+    for arg in clinic_chat::config::Cli::command().get_arguments() {
+        let Some(variable) = arg.get_env().and_then(|v| v.to_str()) else {
+            continue;
+        };
+        let value = listed
+            .get(variable)
+            .unwrap_or_else(|| panic!("deploy/clinic-chat.env does not list {variable}"));
+        if let [default] = arg.get_default_values() {
+            let default = default.to_str().unwrap();
+            let packaged = ["CLINIC_CHAT_CORPUS", "CLINIC_CHAT_INDEX", "CLINIC_CHAT_DATA"];
+            assert!(
+                *value == default || packaged.contains(&variable),
+                "{variable}: the file says {value}, the default is {default}"
+            );
+        }
+    }
+}
