@@ -41,6 +41,9 @@ pub enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Print the settings in effect (secrets masked) and every warning about them, and exit:
+    /// non-zero when `serve` would refuse to start, or under --strict when anything is warned.
+    Check,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -196,7 +199,12 @@ pub struct Config {
     )]
     pub callbacks_per_hour: u32,
     /// URL that each call-back request is POSTed to as JSON (retried with back-off).
-    #[arg(long, env = "CLINIC_CHAT_CALLBACK_WEBHOOK", global = true)]
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CALLBACK_WEBHOOK",
+        hide_env_values = true,
+        global = true
+    )]
     pub callback_webhook: Option<String>,
     /// Milliseconds before a failed call-back delivery is tried again; doubles each time.
     #[arg(
@@ -267,6 +275,15 @@ pub fn placeholders(contact: &Contact) -> Vec<&'static str> {
         found.push("CLINIC_CHAT_BOOKING_URL");
     }
     found
+}
+
+/// The warning for a contact setting that `placeholders` names, as `serve` logs it and
+/// `check` prints it.
+pub fn placeholder_warning(contact: &Contact, setting: &str) -> String {
+    format!(
+        "{setting} is a placeholder ({}) that replies give visitors, urgent ones too: set {setting} (or its key in clinic.toml)",
+        shown(contact, setting)
+    )
 }
 
 /// The value in effect of a contact setting that `placeholders` names, for messages.
@@ -365,10 +382,7 @@ impl Config {
     pub fn check_going_live(&self, contact: &Contact) -> anyhow::Result<()> {
         let placeholders = placeholders(contact);
         for setting in &placeholders {
-            tracing::warn!(
-                "{setting} is a placeholder ({}) that replies give visitors, urgent ones too: set {setting} (or its key in clinic.toml)",
-                shown(contact, setting)
-            );
+            tracing::warn!("{}", placeholder_warning(contact, setting));
         }
         if !self.strict {
             return Ok(());

@@ -1,9 +1,10 @@
 //! The `clinic-chat` binary: logging, the command line, then the chosen command.
 
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use clinic_chat::answer::{Question, Severity};
 use clinic_chat::config::{Cli, Command, Config};
 use clinic_chat::http::{self, AppState};
@@ -26,7 +27,9 @@ fn main() -> anyhow::Result<()> {
         // Colour codes only for a person at a terminal, not in a log file or journal.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let cli = Cli::parse();
+    // The matches as well as the settings: `check` shows where each value came from.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).map_err(|err| err.exit())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
         Command::Index => reindex(&cli.config),
@@ -35,6 +38,25 @@ fn main() -> anyhow::Result<()> {
             json,
             explain,
         } => ask(&cli.config, &question, json, explain),
+        Command::Check => check(&matches, &cli.config),
+    }
+}
+
+/// Prints the settings in effect and every finding; an error (non-zero exit) when `serve`
+/// would refuse to start, or under `--strict` when anything is warned.
+fn check(matches: &clap::ArgMatches, config: &Config) -> anyhow::Result<()> {
+    let report = clinic_chat::check::Report::new(matches, config);
+    // An error writing (a closed pipe) ends the command with the reason, not a panic.
+    write!(std::io::stdout().lock(), "{report}")?;
+    if report.passes(config.strict) {
+        return Ok(());
+    }
+    match report.findings.iter().any(|f| f.refuses) {
+        true => anyhow::bail!("serve would refuse to start with these settings"),
+        false => anyhow::bail!(
+            "{} warnings, and --strict (CLINIC_CHAT_STRICT) allows none",
+            report.findings.len()
+        ),
     }
 }
 

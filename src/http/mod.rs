@@ -15,6 +15,7 @@ mod pages;
 mod serve;
 mod session;
 mod staff;
+mod tripwire;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
+use tower::util::MapRequestLayer;
 use tower_http::LatencyUnit;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -39,6 +41,7 @@ use crate::store::Recorder;
 use access::StaffAccess;
 use error::ApiError;
 use guard::Limiter;
+use tripwire::Tripwires;
 
 /// Request bodies larger than this get 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -70,6 +73,8 @@ pub struct AppState {
     pub privacy_url: Arc<str>,
     /// Days questions and call-back requests are kept, for the widget's privacy line.
     pub retention_days: u32,
+    /// Settings that requests show to be missing, logged once each.
+    pub tripwires: Arc<Tripwires>,
 }
 
 impl AppState {
@@ -97,6 +102,7 @@ impl AppState {
             outbox: Arc::new(outbox(&config, recorder.store().clone())),
             privacy_url: config.privacy_url.trim().into(),
             retention_days: config.retention_days,
+            tripwires: Arc::new(Tripwires::new(&config.trusted_proxies)),
             recorder,
         }
     }
@@ -213,7 +219,14 @@ pub fn router(state: AppState) -> Router {
             intake::read_body,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(cors(&state.allowed_origins))
+        .layer(cors(&state.allowed_origins, state.tripwires.clone()))
+        .layer(MapRequestLayer::new({
+            let tripwires = state.tripwires.clone();
+            move |request: Request| {
+                tripwires.check_forwarded(guard::peer_of(&request), request.headers());
+                request
+            }
+        }))
         .layer(security_headers())
         .layer(
             TraceLayer::new_for_http()
@@ -269,7 +282,8 @@ const VISITOR_CONVERSATIONS: &str = "/api/conversations/";
 
 /// Pages of the configured origins may call the API; pages of localhost only the visitor
 /// endpoints, so a page on some local port cannot read staff data through a staff browser.
-fn cors(allowed: &Arc<[String]>) -> CorsLayer {
+/// An origin refused is logged once (`tripwires`): the clinic's site missing from the list.
+fn cors(allowed: &Arc<[String]>, tripwires: Arc<Tripwires>) -> CorsLayer {
     let allowed = allowed.clone();
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(
@@ -277,10 +291,18 @@ fn cors(allowed: &Arc<[String]>) -> CorsLayer {
                 let Ok(origin) = origin.to_str() else {
                     return false;
                 };
-                allowed.iter().any(|a| a == origin)
+                let allow = allowed.iter().any(|a| a == origin)
                     || ((VISITOR_ENDPOINTS.contains(&parts.uri.path())
                         || parts.uri.path().starts_with(VISITOR_CONVERSATIONS))
-                        && (allowed.iter().any(|a| a == "*") || is_local_origin(origin)))
+                        && (allowed.iter().any(|a| a == "*") || is_local_origin(origin)));
+                if !allow {
+                    let host = parts
+                        .headers
+                        .get(header::HOST)
+                        .and_then(|h| h.to_str().ok());
+                    tripwires.origin_refused(origin, host);
+                }
+                allow
             },
         ))
         .allow_methods([Method::GET, Method::POST, Method::DELETE])

@@ -8,10 +8,12 @@ mod attack_store;
 mod bad_input;
 mod booking;
 mod callback;
+mod check;
 mod clinic;
 mod contract;
 mod corpus;
 mod going_live;
+mod proxy;
 #[path = "../support/receivers.rs"]
 mod receivers;
 mod robust;
