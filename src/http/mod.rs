@@ -11,6 +11,7 @@ pub mod error;
 pub mod guard;
 mod html;
 mod intake;
+pub mod metrics;
 mod pages;
 mod serve;
 mod session;
@@ -70,13 +71,16 @@ pub struct AppState {
     pub privacy_url: Arc<str>,
     /// Days questions and call-back requests are kept, for the widget's privacy line.
     pub retention_days: u32,
+    /// What `/metrics` reports.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     pub fn new(answerer: Arc<Answerer>, config: Config) -> AppState {
         let recorder = Arc::new(Recorder::start(&config.data, config.retention_days));
+        let index = answerer.index().clone();
         AppState {
-            index: answerer.index().clone(),
+            index: index.clone(),
             answerer,
             client_timeout: config.client_timeout(),
             limiter: Arc::new(Limiter::new(
@@ -97,6 +101,7 @@ impl AppState {
             outbox: Arc::new(outbox(&config, recorder.store().clone())),
             privacy_url: config.privacy_url.trim().into(),
             retention_days: config.retention_days,
+            metrics: Arc::new(metrics::Metrics::new(recorder.clone(), index.clone())),
             recorder,
         }
     }
@@ -178,6 +183,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/staff/callbacks", get(callback::list))
         .route("/api/staff/callbacks/{id}/handled", post(callback::handled))
+        .route("/metrics", get(metrics::scrape))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::staff_only,
@@ -215,6 +221,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&state.allowed_origins))
         .layer(security_headers())
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
