@@ -106,6 +106,11 @@ fn backup_paced(dir: &Path, to: &Path, pages: i32, pause: Duration) -> anyhow::R
         "there is no questions database in {} (nothing recorded yet, or the service keeps its data elsewhere: --data, CLINIC_CHAT_DATA)",
         dir.display()
     );
+    ensure!(
+        !same_file(to, &path),
+        "{} is the questions database itself: back it up to another file",
+        to.display()
+    );
     let source = open_live(&path)
         .with_context(|| format!("cannot open the questions database {}", path.display()))?;
     // One read transaction for the whole copy: its snapshot is what the backup holds, and a
@@ -133,6 +138,14 @@ fn backup_paced(dir: &Path, to: &Path, pages: i32, pause: Duration) -> anyhow::R
         counts,
         bytes,
     })
+}
+
+/// Whether `a` and `b` name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Opens a database the service may be using, without creating one; read-only when this
@@ -386,6 +399,15 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "delete", "the backup is one file, without a WAL");
         assert!(!Path::new(&format!("{}.partial", to.display())).exists());
+    }
+
+    #[test]
+    fn a_backup_onto_the_database_itself_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with(dir.path(), 2);
+        let err = backup(dir.path(), &dir.path().join(".").join(DATABASE)).unwrap_err();
+        assert!(err.to_string().contains("another file"), "{err}");
+        assert_eq!(store.questions(1, 10).unwrap().total, 2);
     }
 
     #[test]
