@@ -9,13 +9,16 @@
 //! What the service knows anyway (the recorder's losses, the index) is read at scrape time.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Instant;
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, State};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pin_project_lite::pin_project;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
@@ -24,6 +27,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
+use tower::{Layer, Service};
 
 use super::AppState;
 use crate::answer::Library;
@@ -65,10 +69,28 @@ struct SeverityLabels {
 
 /// One route's series, found once and kept; a status class's counter is made when the route
 /// first answers with it, so the page lists no series that never moved.
-struct RouteSeries {
+pub struct RouteSeries {
     route: String,
     by_class: [OnceLock<Counter>; 5],
     latency: Histogram,
+    requests: Family<RouteStatusLabels, Counter>,
+}
+
+impl RouteSeries {
+    /// Counts a response of `status`, `latency` after the request arrived.
+    fn answered(&self, status: StatusCode, latency: Duration) {
+        let class = usize::from(status.as_u16() / 100).clamp(1, 5) - 1;
+        self.by_class[class]
+            .get_or_init(|| {
+                let labels = RouteStatusLabels {
+                    route: self.route.clone(),
+                    status: CLASSES[class],
+                };
+                self.requests.get_or_create(&labels).clone()
+            })
+            .inc();
+        self.latency.observe(latency.as_secs_f64());
+    }
 }
 
 pub struct Metrics {
@@ -157,6 +179,7 @@ impl Metrics {
         let series = Arc::new(RouteSeries {
             route: route.to_string(),
             by_class: Default::default(),
+            requests: self.requests.clone(),
             latency: self
                 .latency
                 .get_or_create(&RouteLabels {
@@ -172,20 +195,6 @@ impl Metrics {
             .clone()
     }
 
-    /// Counts a response of `status` to a request of `series`' route.
-    fn answered(&self, series: &RouteSeries, status: StatusCode) {
-        let class = usize::from(status.as_u16() / 100).clamp(1, 5) - 1;
-        series.by_class[class]
-            .get_or_init(|| {
-                let labels = RouteStatusLabels {
-                    route: series.route.clone(),
-                    status: CLASSES[class],
-                };
-                self.requests.get_or_create(&labels).clone()
-            })
-            .inc();
-    }
-
     /// The text Prometheus scrapes.
     fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut text = String::with_capacity(16 * 1024);
@@ -194,18 +203,89 @@ impl Metrics {
     }
 }
 
-/// Counts each request under its route template and status class, and observes its latency.
-pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED, |m| m.as_str());
-    let series = metrics.route(route);
-    let response = next.run(request).await;
-    metrics.answered(&series, response.status());
-    series.latency.observe(started.elapsed().as_secs_f64());
-    response
+/// The layer that counts each request under its route template and status class, and
+/// observes its latency. Hand-written rather than `middleware::from_fn`, which boxes the
+/// inner service and two futures for every request.
+#[derive(Clone)]
+pub struct Track {
+    metrics: Arc<Metrics>,
+}
+
+impl Track {
+    pub fn new(metrics: Arc<Metrics>) -> Track {
+        Track { metrics }
+    }
+}
+
+impl<S> Layer<S> for Track {
+    type Service = Tracked<S>;
+
+    fn layer(&self, inner: S) -> Tracked<S> {
+        Tracked {
+            inner,
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Tracked<S> {
+    inner: S,
+    metrics: Arc<Metrics>,
+}
+
+impl<S, B> Service<Request<B>> for Tracked<S>
+where
+    S: Service<Request<B>, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Timed<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Timed<S::Future> {
+        let started = Instant::now();
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or(UNMATCHED, |m| m.as_str());
+        let series = self.metrics.route(route);
+        Timed {
+            inner: self.inner.call(request),
+            series,
+            started,
+        }
+    }
+}
+
+pin_project! {
+    /// A request's response on its way, and where to count it.
+    pub struct Timed<F> {
+        #[pin]
+        inner: F,
+        series: Arc<RouteSeries>,
+        started: Instant,
+    }
+}
+
+impl<F, E> Future for Timed<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let result = ready!(this.inner.poll(cx));
+        if let Ok(response) = &result {
+            this.series
+                .answered(response.status(), this.started.elapsed());
+        }
+        Poll::Ready(result)
+    }
 }
 
 /// `GET /metrics`.

@@ -221,10 +221,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&state.allowed_origins))
         .layer(security_headers())
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
+        .layer(metrics::Track::new(state.metrics.clone()))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
