@@ -44,6 +44,27 @@ pub enum Command {
     /// Print the settings in effect (secrets masked) and every warning about them, and exit:
     /// non-zero when `serve` would refuse to start, or under --strict when anything is warned.
     Check,
+    /// Copy the questions database (of --data) to FILE while the service may be answering.
+    Backup {
+        /// Where the copy goes; replaced when it exists, once the copy is complete.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the questions database (of --data) with a backup; the service must be stopped.
+    Restore {
+        /// The backup to restore, as `backup` made it.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for a person to read.
+    Text,
+    /// One JSON object a line, for a log collector.
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -237,6 +258,15 @@ pub struct Config {
         global = true
     )]
     pub log_questions: bool,
+    /// How log lines are written: text, or json (one object a line, for a log collector).
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
     /// Refuse to start with anything a live site must not run with: placeholder contact
     /// details, no allowed origin, or no staff token when listening beyond this machine.
     /// (The variable takes 1, true, yes or on.)

@@ -41,6 +41,9 @@ pub async fn chat(
         tokio::task::spawn_blocking(move || answerer.answer(&question, conversation)).await?;
     let latency = started.elapsed();
     tracing::Span::current().record("kind", reply.kind.as_str());
+    state
+        .metrics
+        .reply(reply.kind, reply.severity.map(|s| s.as_str()));
     let body = reply
         .to_json()
         .map_err(|err| ApiError::Internal(err.into()))?;

@@ -11,6 +11,7 @@ pub mod error;
 pub mod guard;
 mod html;
 mod intake;
+pub mod metrics;
 mod pages;
 mod serve;
 mod session;
@@ -75,13 +76,16 @@ pub struct AppState {
     pub retention_days: u32,
     /// Settings that requests show to be missing, logged once each.
     pub tripwires: Arc<Tripwires>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     pub fn new(answerer: Arc<Answerer>, config: Config) -> AppState {
         let recorder = Arc::new(Recorder::start(&config.data, config.retention_days));
+        let index = answerer.index().clone();
         AppState {
-            index: answerer.index().clone(),
+            index: index.clone(),
             answerer,
             client_timeout: config.client_timeout(),
             limiter: Arc::new(Limiter::new(
@@ -103,6 +107,7 @@ impl AppState {
             privacy_url: config.privacy_url.trim().into(),
             retention_days: config.retention_days,
             tripwires: Arc::new(Tripwires::new(&config.trusted_proxies)),
+            metrics: Arc::new(metrics::Metrics::new(recorder.clone(), index.clone())),
             recorder,
         }
     }
@@ -184,6 +189,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/staff/callbacks", get(callback::list))
         .route("/api/staff/callbacks/{id}/handled", post(callback::handled))
+        .route("/metrics", get(metrics::scrape))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::staff_only,
@@ -228,6 +234,7 @@ pub fn router(state: AppState) -> Router {
             }
         }))
         .layer(security_headers())
+        .layer(metrics::Track::new(state.metrics.clone()))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {

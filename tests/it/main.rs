@@ -5,6 +5,7 @@ mod app;
 mod attack_access;
 mod attack_corpus;
 mod attack_store;
+mod backup;
 mod bad_input;
 mod booking;
 mod callback;
@@ -13,6 +14,8 @@ mod clinic;
 mod contract;
 mod corpus;
 mod going_live;
+mod logs;
+mod metrics;
 mod proxy;
 #[path = "../support/receivers.rs"]
 mod receivers;
