@@ -29,20 +29,37 @@ const MAX_MESSAGE: usize = 1000;
 
 /// The form as a client sends it; every field optional here, so a missing one is named in
 /// the error rather than in serde's words.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(
+    as = CallbackRequest,
+    description = "A visitor's request to be called back: a name, a phone number or an email address, and consent."
+)]
 pub struct Form {
+    /// The visitor's name, up to 100 characters.
     #[serde(default)]
+    #[schema(required = true, max_length = 100)]
     pub name: Option<String>,
+    /// 7 to 15 digits, with spaces, dashes or brackets; a phone or an email is required.
     #[serde(default)]
+    #[schema(max_length = 40)]
     pub phone: Option<String>,
+    /// A phone or an email is required.
     #[serde(default)]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
+    /// When to call, in the visitor's words; up to 100 characters.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub preferred_time: Option<String>,
+    /// What it is about; up to 1,000 characters.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub message: Option<String>,
+    /// Must be true: the visitor agrees that the clinic keeps these details to call back.
     #[serde(default)]
+    #[schema(required = true)]
     pub consent: Option<bool>,
+    /// The chat's conversation, for staff to read alongside.
     #[serde(default)]
     pub conversation_id: Option<String>,
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod guard;
 mod html;
 mod intake;
+mod openapi;
 mod pages;
 mod serve;
 mod session;
@@ -196,6 +197,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/api/welcome", get(api::welcome))
         .route("/api/widget-config", get(callback::widget_config))
+        .route("/api/openapi.json", get(openapi::document))
         .route("/privacy", get(pages::privacy))
         .route("/clinic", get(pages::clinic_details))
         .route("/", get(pages::home))
