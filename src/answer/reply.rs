@@ -56,7 +56,8 @@ pub struct Reply {
     pub conversation_id: ConversationId,
     /// Names this reply in feedback (`POST /api/feedback`).
     pub answer_id: AnswerId,
-    /// On fallback and urgent replies: how to reach the clinic.
+    /// On fallback and urgent replies, and when a visitor asks for a person: how to reach the
+    /// clinic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// On urgent replies: how soon to get care.

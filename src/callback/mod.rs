@@ -37,15 +37,18 @@ const MAX_MESSAGE: usize = 1000;
 pub struct Form {
     /// The visitor's name, up to 100 characters.
     #[serde(default)]
-    #[schema(required = true, max_length = 100)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    /// 7 to 15 digits, with spaces, dashes or brackets; a phone or an email is required.
+    /// 7 to 15 digits, with spaces, dashes, dots or brackets; a phone or an email is required.
     #[serde(default)]
-    #[schema(max_length = 40)]
+    #[schema(max_length = 40, pattern = r"^\+*[ ().-]*([0-9][ ().-]*){7,15}$")]
     pub phone: Option<String>,
     /// A phone or an email is required.
     #[serde(default)]
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9_.+-]+@[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$"
+    )]
     pub email: Option<String>,
     /// When to call, in the visitor's words; up to 100 characters.
     #[serde(default)]
@@ -57,11 +60,22 @@ pub struct Form {
     pub message: Option<String>,
     /// Must be true: the visitor agrees that the clinic keeps these details to call back.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(schema_with = must_be_true, required = true)]
     pub consent: Option<bool>,
     /// The chat's conversation, for staff to read alongside.
     #[serde(default)]
     pub conversation_id: Option<String>,
+}
+
+/// The description of `consent`: `true`, the only value accepted.
+fn must_be_true() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some(
+            "Must be true: the visitor agrees that the clinic keeps these details to call back.",
+        ))
+        .build()
 }
 
 /// A request that passed every check: a name, a way to reach the visitor, consent.

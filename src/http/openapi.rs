@@ -68,7 +68,8 @@ Staff endpoints take the staff token (`CLINIC_CHAT_STAFF_TOKEN`) as `Authorizati
         errors::Unavailable,
         html_page::Page,
         html_page::MissingPage,
-        html_page::BadPageNumber,
+        html_page::BadRequestPage,
+        html_page::NotAFormPage,
         html_page::UnavailablePage,
         html_page::WrongTokenPage,
         html_page::LockedOutPage,
@@ -228,10 +229,15 @@ pub mod html_page {
     #[response(content_type = "text/html")]
     pub struct MissingPage(String);
 
-    /// The error page: the page number is not a whole number from 1.
+    /// The error page: a value in the address or the form is not one the page understands.
     #[derive(ToResponse)]
     #[response(content_type = "text/html")]
-    pub struct BadPageNumber(String);
+    pub struct BadRequestPage(String);
+
+    /// The error page: the form was not sent as `application/x-www-form-urlencoded`.
+    #[derive(ToResponse)]
+    #[response(content_type = "text/html")]
+    pub struct NotAFormPage(String);
 
     /// The error page: the questions database cannot be used now.
     #[derive(ToResponse)]

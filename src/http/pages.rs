@@ -152,7 +152,8 @@ pub async fn privacy(State(state): State<AppState>) -> Response {
     get,
     path = "/articles/{slug}",
     tag = "pages",
-    params(("slug" = String, Path, description = "The article's name: its file name without the extension")),
+    params(("slug" = String, Path, description = "The article's name: its file name without the extension",
+        example = "mesotherapy-for-flawless-skin")),
     responses(
         (status = 200, response = html_page::Page),
         (status = 404, response = html_page::MissingPage),
@@ -214,7 +215,7 @@ fn sections(passages: Vec<StoredPassage>) -> Vec<SectionView> {
     get,
     path = "/static/{file}",
     tag = "pages",
-    params(("file" = String, Path, description = "`widget.js` or `site.css`")),
+    params(("file" = String, Path, description = "`widget.js` or `site.css`", example = "widget.js")),
     responses(
         (status = 200, description = "The file", content(
             (String = "text/javascript"),

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use askama::Template;
 use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -386,6 +387,7 @@ pub struct PageParams {
     security((), ("staff_token" = []), ("staff_session" = [])),
     responses(
         (status = 200, response = html_page::Page),
+        (status = 400, response = html_page::BadRequestPage),
         (status = 403, response = Forbidden),
         (status = 429, response = TooManyAttempts),
     )
@@ -394,12 +396,16 @@ pub async fn page(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Query(params): Query<PageParams>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> Response {
     let clinic = state.answerer.settings().contact.name.clone();
     if let Some(instead) = unless_staff(&state, peer, &headers) {
         return instead;
     }
+    let Ok(Query(params)) = params else {
+        let message = "The address has a value this page does not understand.";
+        return error_page(&clinic, StatusCode::BAD_REQUEST, "No such page", message);
+    };
     let days = params.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
     let (report, error) = match load_report(&state, days).await {
         Ok(report) => (Some(report), None),
@@ -475,7 +481,7 @@ struct QuestionsPage<'a> {
     security((), ("staff_token" = []), ("staff_session" = [])),
     responses(
         (status = 200, response = html_page::Page),
-        (status = 400, response = html_page::BadPageNumber),
+        (status = 400, response = html_page::BadRequestPage),
         (status = 403, response = Forbidden),
         (status = 429, response = TooManyAttempts),
         (status = 503, response = html_page::UnavailablePage),
@@ -572,7 +578,9 @@ pub struct EraseForm {
     security((), ("staff_token" = []), ("staff_session" = [])),
     responses(
         (status = 303, response = html_page::SeeStaffPage),
+        (status = 400, response = html_page::BadRequestPage),
         (status = 403, response = Forbidden),
+        (status = 415, response = html_page::NotAFormPage),
         (status = 429, response = TooManyAttempts),
     )
 )]
@@ -580,13 +588,17 @@ pub async fn erase_form(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<EraseForm>,
+    form: Result<Form<EraseForm>, FormRejection>,
 ) -> Response {
     match state.staff.authenticate(Some(peer), &headers) {
         Ok(()) => {}
         Err(ApiError::Unauthorized) => return Redirect::to("/staff").into_response(),
         Err(err) => return err.into_response(),
     }
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => return bad_form(&state, &rejection),
+    };
     let id = form.conversation_id.trim();
     match super::callback::erase(&state, id).await {
         // The id is letters, digits, '_' and '-' once parsed: safe in a query string.
@@ -610,8 +622,10 @@ pub struct LoginForm {
     responses(
         (status = 303, description = "Signed in (the session is in the `clinic_chat_staff` cookie), or no token is configured: on to the staff page",
             headers(("Location" = String), ("Set-Cookie" = String))),
+        (status = 400, response = html_page::BadRequestPage),
         (status = 401, response = html_page::WrongTokenPage),
         (status = 403, response = Forbidden),
+        (status = 415, response = html_page::NotAFormPage),
         (status = 429, response = html_page::LockedOutPage),
     )
 )]
@@ -620,11 +634,15 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
-    Form(form): Form<LoginForm>,
+    form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     if !state.staff.has_token() {
         return Redirect::to("/staff").into_response();
     }
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => return bad_form(&state, &rejection),
+    };
     let client = state.staff.client(Some(peer), &headers);
     let page = |status, failed, wait_minutes| {
         let clinic = &state.answerer.settings().contact.name;
@@ -655,6 +673,23 @@ pub async fn login(
             .into_response(),
         Err(_) => page(StatusCode::UNAUTHORIZED, true, None),
     }
+}
+
+/// The error page for a form that is not one of the staff page's: 415 when it is not sent as
+/// a form, else 400.
+fn bad_form(state: &AppState, rejection: &FormRejection) -> Response {
+    let clinic = &state.answerer.settings().contact.name;
+    let (status, message) = match rejection.status() {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The form was not sent as a form (Content-Type: application/x-www-form-urlencoded).",
+        ),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "The form is missing a field, or a field is not valid.",
+        ),
+    };
+    error_page(clinic, status, "Form not understood", message)
 }
 
 /// Signs out: the session ends here, and the browser is told to drop the cookie.
