@@ -125,6 +125,8 @@ struct OpenApiDocument {
     paths: (),
     #[schema(value_type = Object)]
     components: (),
+    #[schema(value_type = Vec<Object>)]
+    tags: (),
 }
 
 /// The staff token as a bearer header, or the session cookie the sign-in form sets.

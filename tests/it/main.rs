@@ -12,6 +12,7 @@ mod clinic;
 mod contract;
 mod corpus;
 mod going_live;
+mod openapi;
 #[path = "../support/receivers.rs"]
 mod receivers;
 mod robust;
