@@ -32,7 +32,8 @@ const MAX_MESSAGE: usize = 1000;
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(
     as = CallbackRequest,
-    description = "A visitor's request to be called back: a name, a phone number or an email address, and consent."
+    description = "A visitor's request to be called back: a name, a phone number or an email \
+                   address, and consent."
 )]
 pub struct Form {
     /// The visitor's name, up to 100 characters.

@@ -69,7 +69,8 @@ pub async fn create(
     delete,
     path = "/api/conversations/{id}",
     tag = "visitors",
-    params(("id" = String, Path, description = "The conversation's id")),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$",
+        description = "The conversation's id")),
     responses(
         (status = 204, description = "Erased, or there was nothing to erase"),
         (status = 400, response = BadRequest),
@@ -174,8 +175,8 @@ pub struct Handled {
     security(("staff_token" = []), ("staff_session" = [])),
     responses(
         (status = 200, description = "Marked handled", body = Handled),
-        (status = 303, description = "Marked handled; a request that accepts HTML is sent back to the staff page",
-            headers(("Location" = String))),
+        (status = 303, headers(("Location" = String)),
+            description = "Marked handled; a request that accepts HTML goes back to the staff page"),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),

@@ -80,7 +80,7 @@ Staff endpoints take the staff token (`CLINIC_CHAT_STAFF_TOKEN`) as `Authorizati
         (name = "visitors", description = "What the chat widget calls, from the clinic's pages"),
         (name = "staff", description = "The clinic's staff and their tools: needs the staff token"),
         (name = "staff pages", description = "The staff pages and their forms"),
-        (name = "pages", description = "The demo site, the articles answers link to, and the widget"),
+        (name = "pages", description = "The demo site, the articles answers link to, the widget"),
         (name = "operators", description = "For whoever runs the service"),
     )
 )]
@@ -141,7 +141,7 @@ impl Modify for StaffSecurity {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "The staff token (CLINIC_CHAT_STAFF_TOKEN) as `Authorization: Bearer TOKEN`",
+                        "The staff token (CLINIC_CHAT_STAFF_TOKEN): `Authorization: Bearer TOKEN`",
                     ))
                     .build(),
             ),

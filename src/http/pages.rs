@@ -152,8 +152,8 @@ pub async fn privacy(State(state): State<AppState>) -> Response {
     get,
     path = "/articles/{slug}",
     tag = "pages",
-    params(("slug" = String, Path, description = "The article's name: its file name without the extension",
-        example = "mesotherapy-for-flawless-skin")),
+    params(("slug" = String, Path, example = "mesotherapy-for-flawless-skin",
+        description = "The article's name: its file name without the extension")),
     responses(
         (status = 200, response = html_page::Page),
         (status = 404, response = html_page::MissingPage),
@@ -215,7 +215,8 @@ fn sections(passages: Vec<StoredPassage>) -> Vec<SectionView> {
     get,
     path = "/static/{file}",
     tag = "pages",
-    params(("file" = String, Path, description = "`widget.js` or `site.css`", example = "widget.js")),
+    params(("file" = String, Path, example = "widget.js",
+        description = "`widget.js` or `site.css`")),
     responses(
         (status = 200, description = "The file", content(
             (String = "text/javascript"),

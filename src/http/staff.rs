@@ -89,7 +89,8 @@ pub async fn report(
     params(ReportParams),
     security(("staff_token" = []), ("staff_session" = [])),
     responses(
-        (status = 200, description = "The report as a CSV file", body = String, content_type = "text/csv",
+        (status = 200, description = "The report as a CSV file",
+            body = String, content_type = "text/csv",
             headers(("Content-Disposition" = String, description = "An attachment's file name"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
@@ -230,7 +231,8 @@ pub async fn questions(
     params(ReportParams),
     security(("staff_token" = []), ("staff_session" = [])),
     responses(
-        (status = 200, description = "The questions as a CSV file", body = String, content_type = "text/csv",
+        (status = 200, description = "The questions as a CSV file",
+            body = String, content_type = "text/csv",
             headers(("Content-Disposition" = String, description = "An attachment's file name"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
@@ -294,7 +296,8 @@ fn questions_as_csv(asked: &[Asked]) -> Result<Vec<u8>, csv::Error> {
     delete,
     path = "/api/staff/conversations/{id}",
     tag = "staff",
-    params(("id" = String, Path, description = "The conversation's id")),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$",
+        description = "The conversation's id")),
     security(("staff_token" = []), ("staff_session" = [])),
     responses(
         (status = 204, description = "Erased, or there was nothing to erase"),
@@ -620,8 +623,9 @@ pub struct LoginForm {
     tag = "staff pages",
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 303, description = "Signed in (the session is in the `clinic_chat_staff` cookie), or no token is configured: on to the staff page",
-            headers(("Location" = String), ("Set-Cookie" = String))),
+        (status = 303, headers(("Location" = String), ("Set-Cookie" = String)),
+            description = "Signed in (the session is in the `clinic_chat_staff` cookie), \
+                or no token is configured: on to the staff page"),
         (status = 400, response = html_page::BadRequestPage),
         (status = 401, response = html_page::WrongTokenPage),
         (status = 403, response = Forbidden),

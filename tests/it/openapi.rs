@@ -264,7 +264,8 @@ async fn every_route_the_router_serves_is_described_with_the_methods_it_takes() 
     let undescribed: Vec<_> = served.difference(&paths).collect();
     assert!(
         undescribed.is_empty(),
-        "routes without a description: {undescribed:?}; add #[utoipa::path] to their handlers and list them in http/openapi.rs"
+        "routes without a description: {undescribed:?}; \
+         add #[utoipa::path] to their handlers and list them in http/openapi.rs"
     );
     let unserved: Vec<_> = paths.difference(&served).collect();
     assert!(
@@ -411,7 +412,12 @@ async fn the_visitors_endpoints_answer_as_described_errors_included() {
     // A call-back request, a wrong one (naming its field), and erasing the conversation.
     let created = post(
         "/api/callback",
-        json!({"name": "Jo", "phone": "+44 20 7946 0000", "consent": true, "conversation_id": "visitor-9"}),
+        json!({
+            "name": "Jo",
+            "phone": "+44 20 7946 0000",
+            "consent": true,
+            "conversation_id": "visitor-9",
+        }),
     )
     .await
     .unwrap();
