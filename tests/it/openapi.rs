@@ -513,6 +513,20 @@ async fn the_staff_endpoints_answer_as_described_with_and_without_the_token() {
         .await
         .unwrap();
 
+    // Recording is asynchronous: wait until the report holds the three questions.
+    for _ in 0..100 {
+        let report: Value = staff_get("/api/staff/report?days=7")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if report["questions"] == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
     let refused = client.get(url("/api/staff/report")).send().await.unwrap();
     assert_eq!(refused.status(), 401);
     described.check("get", "/api/staff/report", refused).await;
