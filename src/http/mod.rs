@@ -12,6 +12,7 @@ pub mod guard;
 mod html;
 mod intake;
 pub mod metrics;
+mod openapi;
 mod pages;
 mod serve;
 mod session;
@@ -208,6 +209,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/api/welcome", get(api::welcome))
         .route("/api/widget-config", get(callback::widget_config))
+        .route("/api/openapi.json", get(openapi::document))
         .route("/privacy", get(pages::privacy))
         .route("/clinic", get(pages::clinic_details))
         .route("/", get(pages::home))

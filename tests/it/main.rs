@@ -16,6 +16,7 @@ mod corpus;
 mod going_live;
 mod logs;
 mod metrics;
+mod openapi;
 mod proxy;
 #[path = "../support/receivers.rs"]
 mod receivers;
