@@ -30,6 +30,7 @@ use prometheus_client::registry::Registry;
 use tower::{Layer, Service};
 
 use super::AppState;
+use super::openapi::errors::{Forbidden, TooManyAttempts, Unauthorized};
 use crate::answer::Library;
 use crate::record::Kind;
 use crate::store::Recorder;
@@ -288,7 +289,21 @@ where
     }
 }
 
-/// `GET /metrics`.
+/// The service's counters for Prometheus, in the OpenMetrics text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operators",
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "Requests and latency by route, replies by kind, urgent \
+            replies by severity, records lost, the index served", content_type = CONTENT_TYPE,
+            body = String),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+    )
+)]
 pub async fn scrape(State(state): State<AppState>) -> Response {
     match state.metrics.encode() {
         Ok(text) => (

@@ -12,7 +12,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::access::STAFF_COOKIE;
-use super::{api, callback, pages, staff};
+use super::{api, callback, metrics, pages, staff};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,7 @@ Staff endpoints take the staff token (`CLINIC_CHAT_STAFF_TOKEN`) as `Authorizati
         staff::erase_conversation,
         callback::list,
         callback::handled,
+        metrics::scrape,
         staff::page,
         staff::questions_page,
         staff::login,
