@@ -2,8 +2,10 @@
 //!
 //! A backup copies the database with SQLite's online backup API inside one read transaction.
 //! In WAL mode a reader never blocks the writer, so the recorder goes on committing while the
-//! copy is made, and the copy is the database as it stood when the backup began: every record
-//! committed before then, none after. It goes a few pages at a time with short pauses, to
+//! copy is made, and the copy is the database as it stood when the backup took its snapshot: every
+//! record committed before then, none after. It waits a moment before the snapshot, so that
+//! the questions the service answered before the backup began, which it records in the
+//! background, are committed by then. It goes a few pages at a time with short pauses, to
 //! share the disk with the service, into a file beside the target that is checked and renamed
 //! into place only when complete: a failed backup never leaves a half-written file there.
 //!
@@ -26,6 +28,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use super::DATABASE;
 use super::database::companion_paths;
 use super::schema::{self, SCHEMA_VERSION, SchemaError};
+use super::writer::LINGER;
 
 /// Pages copied in one step: 1 MiB of SQLite's 4 KiB pages, a few milliseconds of disk.
 const PAGES_PER_STEP: i32 = 256;
@@ -94,8 +97,15 @@ pub struct Copied {
     pub bytes: u64,
 }
 
+/// How long a backup waits before taking its snapshot. The service records a reply's question
+/// in the background, committing within [`LINGER`] of the reply while its disk keeps up; ten
+/// times that lets every question answered before the backup began reach the database first,
+/// so that the backup holds it.
+const SETTLE: Duration = Duration::from_millis(10 * LINGER.as_millis() as u64);
+
 /// Copies the database in `dir` to `to` while the service may be answering and recording.
 pub fn backup(dir: &Path, to: &Path) -> anyhow::Result<Copied> {
+    std::thread::sleep(SETTLE);
     backup_paced(dir, to, PAGES_PER_STEP, PAUSE)
 }
 
