@@ -303,6 +303,7 @@ pub fn restore(from: &Path, dir: &Path) -> anyhow::Result<Restored> {
     copy.pragma_update(None, "journal_mode", "DELETE")?;
     let counts = counts(&copy)?;
     drop(copy);
+    own_like_folder(&partial.path, dir)?;
     let replaced = retire(&path);
     partial.finish(&path)?;
     drop(lock);
@@ -312,6 +313,26 @@ pub fn restore(from: &Path, dir: &Path) -> anyhow::Result<Restored> {
         path,
         replaced,
     })
+}
+
+/// Gives the restored database the data folder's owner. A restore run as root for a service
+/// with a user of its own (the package's unit: systemd's `DynamicUser`) would otherwise leave
+/// a file the service can read but not write, and every question after it would be lost.
+fn own_like_folder(path: &Path, dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let folder = std::fs::metadata(dir)?;
+    let file = std::fs::metadata(path)?;
+    if (file.uid(), file.gid()) != (folder.uid(), folder.gid()) {
+        std::os::unix::fs::chown(path, Some(folder.uid()), Some(folder.gid())).with_context(
+            || {
+                format!(
+                    "cannot give the restored database to the owner of {}: restore as that user or as root",
+                    dir.display()
+                )
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Opens the backup `from` read-only once it is known to be a clinic-chat database of a
@@ -434,6 +455,25 @@ mod tests {
         assert_eq!(restored.version, SCHEMA_VERSION);
         let store = Store::open(other.path()).unwrap();
         assert_eq!(store.questions(1, 10).unwrap().total, 5);
+    }
+
+    /// As root (CI, and a clinic's server), for a data folder owned by the service's user.
+    #[test]
+    fn a_restored_database_belongs_to_the_data_folders_owner() {
+        use std::os::unix::fs::MetadataExt;
+        let live = tempfile::tempdir().unwrap();
+        drop(store_with(live.path(), 3));
+        let to = live.path().join("backup.db");
+        backup(live.path(), &to).unwrap();
+        let service = tempfile::tempdir().unwrap();
+        let nobody = 65534;
+        if std::os::unix::fs::chown(service.path(), Some(nobody), Some(nobody)).is_err() {
+            eprintln!("SKIPPED: only root can give a folder to another user");
+            return;
+        }
+        let restored = restore(&to, service.path()).unwrap();
+        let owner = std::fs::metadata(&restored.path).unwrap();
+        assert_eq!((owner.uid(), owner.gid()), (nobody, nobody));
     }
 
     #[test]
