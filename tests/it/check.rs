@@ -416,7 +416,11 @@ fn the_packaged_settings_file_lists_every_setting_with_its_default() {
             .unwrap_or_else(|| panic!("deploy/clinic-chat.env does not list {variable}"));
         if let [default] = arg.get_default_values() {
             let default = default.to_str().unwrap();
-            let packaged = ["CLINIC_CHAT_CORPUS", "CLINIC_CHAT_INDEX", "CLINIC_CHAT_DATA"];
+            let packaged = [
+                "CLINIC_CHAT_CORPUS",
+                "CLINIC_CHAT_INDEX",
+                "CLINIC_CHAT_DATA",
+            ];
             assert!(
                 *value == default || packaged.contains(&variable),
                 "{variable}: the file says {value}, the default is {default}"

@@ -96,7 +96,10 @@ impl Caddy {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("caddy made no root certificate within {PATIENCE:?}:\n{}", self.log());
+        panic!(
+            "caddy made no root certificate within {PATIENCE:?}:\n{}",
+            self.log()
+        );
     }
 
     fn log(&self) -> String {
@@ -143,10 +146,9 @@ impl Caddy {
 /// upstream, after global options that keep Caddy to itself: no admin endpoint, no change to
 /// the system's trust store, no listener on port 80.
 fn caddyfile(upstream: &str, port: u16, http_port: u16) -> String {
-    let shipped = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/Caddyfile"),
-    )
-    .unwrap();
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/Caddyfile"))
+            .unwrap();
     for marker in ["chat.clinic.example {", "reverse_proxy 127.0.0.1:3000"] {
         assert_eq!(
             shipped.matches(marker).count(),
@@ -186,7 +188,9 @@ fn find_caddy() -> Option<PathBuf> {
         return found;
     }
     if std::env::var_os("CLINIC_CHAT_REQUIRE_CADDY").is_some() {
-        panic!("CLINIC_CHAT_REQUIRE_CADDY is set but caddy is not on the PATH (apt-get install caddy)");
+        panic!(
+            "CLINIC_CHAT_REQUIRE_CADDY is set but caddy is not on the PATH (apt-get install caddy)"
+        );
     }
     // Straight to the process's stderr: the test harness captures `eprintln!`.
     let _ = writeln!(
@@ -244,7 +248,11 @@ async fn through_caddy_over_tls_the_chat_answers_compressed_and_staff_sign_in_st
         .await
         .unwrap();
     assert_eq!(widget.status(), 200);
-    assert_eq!(widget.headers()[CONTENT_ENCODING], "gzip", "Caddy compresses");
+    assert_eq!(
+        widget.headers()[CONTENT_ENCODING],
+        "gzip",
+        "Caddy compresses"
+    );
     assert!(
         widget.headers().contains_key("strict-transport-security"),
         "{:?}",
@@ -266,8 +274,7 @@ async fn through_caddy_over_tls_the_chat_answers_compressed_and_staff_sign_in_st
 }
 
 #[tokio::test]
-async fn through_caddy_the_widget_on_the_clinics_site_may_call_the_chat_and_another_site_may_not()
-{
+async fn through_caddy_the_widget_on_the_clinics_site_may_call_the_chat_and_another_site_may_not() {
     let Some((_app, caddy)) = behind_caddy().await else {
         return;
     };
@@ -341,7 +348,10 @@ async fn behind_caddy_each_visitor_has_their_own_rate_limit_whatever_they_claim(
     // Caddy replaces the X-Forwarded-For a visitor sends with the visitor's address.
     let claimed = [("x-forwarded-for", "198.51.100.23")];
     let (status, _) = chat(&first, &caddy.base(), &claimed).await;
-    assert_eq!(status, 429, "a header of their own does not reset the limit");
+    assert_eq!(
+        status, 429,
+        "a header of their own does not reset the limit"
+    );
 
     let second = caddy.visitor("127.0.0.3");
     let (status, reply) = chat(&second, &caddy.base(), &[]).await;
