@@ -16,6 +16,8 @@ cd "$(dirname "$0")/.."
 ENV_FILE=/etc/clinic-chat/clinic-chat.env
 CORPUS=/var/lib/clinic-chat/corpus
 SHIPPED_ARTICLE=mesotherapy-for-flawless-skin.txt
+# cargo deb writes where cargo builds.
+DEBIAN=${CARGO_TARGET_DIR:-target}/debian
 
 fail() {
   echo "package-check: FAILED: $*" >&2
@@ -28,12 +30,12 @@ if ! command -v cargo-deb >/dev/null 2>&1; then
 fi
 
 echo "== cargo deb"
-rm -f target/debian/clinic-chat_*.deb
+rm -f "$DEBIAN"/clinic-chat_*.deb
 cargo deb
-deb=$(ls target/debian/clinic-chat_*.deb)
+deb=$(realpath "$DEBIAN"/clinic-chat_*.deb)
 
-echo "== apt-get install ./$deb"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$deb" >/dev/null
+echo "== apt-get install $deb"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
 dpkg -s clinic-chat | grep -q '^Status: install ok installed' || fail "not installed"
 
 echo "== installed files"
@@ -51,7 +53,7 @@ dpkg-query -W -f='${Conffiles}\n' clinic-chat | grep -q " $ENV_FILE " ||
 echo "== an upgrade leaves the clinic's corpus alone"
 echo "An article of the clinic's own." >"$CORPUS/our-own-article.txt"
 echo "Edited by the clinic." >>"$CORPUS/$SHIPPED_ARTICLE"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall "./$deb" >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall "$deb" >/dev/null
 [ -e "$CORPUS/our-own-article.txt" ] || fail "the reinstall removed the clinic's article"
 tail -n 1 "$CORPUS/$SHIPPED_ARTICLE" | grep -q 'Edited by the clinic' ||
   fail "the reinstall overwrote the clinic's edit"
