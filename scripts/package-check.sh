@@ -80,8 +80,10 @@ echo "== clinic-chat serve (the installed binary and corpus, the settings file)"
 scratch=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$scratch"' EXIT
-with_settings env CLINIC_CHAT_ADDR=127.0.0.1:0 CLINIC_CHAT_INDEX="$scratch/index" \
-  CLINIC_CHAT_DATA="$scratch/data" RUST_LOG=info clinic-chat serve 2>"$scratch/log" &
+# exec all the way down, so that $! is the server itself and the SIGTERM below reaches it.
+(exec env -i PATH=/usr/bin:/bin sh -c 'set -a; . "$0"; set +a; exec "$@"' "$ENV_FILE" \
+  env CLINIC_CHAT_ADDR=127.0.0.1:0 CLINIC_CHAT_INDEX="$scratch/index" \
+  CLINIC_CHAT_DATA="$scratch/data" RUST_LOG=info clinic-chat serve) 2>"$scratch/log" &
 server=$!
 base=
 for _ in $(seq 1 300); do
