@@ -40,6 +40,10 @@ pub enum Command {
         /// Also print how the question was read: corrected words, intents, concepts.
         #[arg(long)]
         explain: bool,
+        /// Ask these first, in order, in the same conversation: the question is then read
+        /// as their follow-up.
+        #[arg(long, value_name = "EARLIER")]
+        after: Vec<String>,
     },
     /// Print the settings in effect (secrets masked) and every warning about them, and exit:
     /// non-zero when `serve` would refuse to start, or under --strict when anything is warned.

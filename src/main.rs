@@ -9,6 +9,7 @@ use clinic_chat::answer::{Question, Severity};
 use clinic_chat::config::{Cli, Command, Config, LogFormat};
 use clinic_chat::http::{self, AppState};
 use clinic_chat::index::{self, BuildReport};
+use clinic_chat::record::ConversationId;
 
 /// jemalloc rather than glibc's malloc: answers are built on blocking threads and freed on the
 /// runtime's workers, and glibc locks the other thread's arena for each such free. Under
@@ -29,7 +30,8 @@ fn main() -> anyhow::Result<()> {
             question,
             json,
             explain,
-        } => ask(&cli.config, &question, json, explain),
+            after,
+        } => ask(&cli.config, &question, json, explain, &after),
         Command::Check => check(&matches, &cli.config),
         Command::Backup { to } => backup(&cli.config, &to),
         Command::Restore { from } => restore(&cli.config, &from),
@@ -128,13 +130,23 @@ fn reindex(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ask(config: &Config, question: &str, json: bool, explain: bool) -> anyhow::Result<()> {
+fn ask(
+    config: &Config,
+    question: &str,
+    json: bool,
+    explain: bool,
+    after: &[String],
+) -> anyhow::Result<()> {
     let (answerer, _) = clinic_chat::load(config)?;
+    let conversation = ConversationId::fresh();
+    for earlier in after {
+        answerer.answer(&Question::parse(earlier)?, Some(conversation.clone()));
+    }
     if explain {
-        eprintln!("{}", answerer.explain(question));
+        eprintln!("{}", answerer.explain(question, Some(&conversation)));
     }
     let question = Question::parse(question)?;
-    let reply = answerer.answer(&question, None);
+    let reply = answerer.answer(&question, Some(conversation));
     if json {
         println!("{}", serde_json::to_string_pretty(&reply)?);
         return Ok(());

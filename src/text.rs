@@ -9,6 +9,25 @@ use tantivy::tokenizer::{
     Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
+/// Words a question opens with that ask for a fact rather than a yes or no.
+pub const QUESTION_WORDS: [&str; 7] = ["how", "when", "what", "which", "where", "who", "why"];
+/// Words a line opens with when it asks, however it ends ("Can I wear make-up after").
+pub const ASKING_WORDS: [&str; 17] = [
+    "how", "when", "what", "which", "where", "who", "why", "is", "are", "can", "could", "do",
+    "does", "will", "should", "would", "am",
+];
+
+/// Whether a line asks: it ends in a question mark ("Does it sting?!" too) or opens with a
+/// word that asks.
+pub fn asks(line: &str) -> bool {
+    let line = line.trim();
+    line.trim_end_matches('!').ends_with('?')
+        || line
+            .split_whitespace()
+            .next()
+            .is_some_and(|first| ASKING_WORDS.contains(&first.to_lowercase().as_str()))
+}
+
 /// The analyzer name registered on every index: English stems, no stop words removed, so
 /// "no" and "not" stay searchable.
 pub const STEMMED: &str = "clinic_en";

@@ -902,3 +902,64 @@ async fn within_a_section_the_sentence_that_answers_is_chosen_over_its_neighbour
     );
     assert!(!text.contains('•'), "{both}");
 }
+
+#[tokio::test]
+async fn a_table_answers_row_by_row_and_a_heading_that_asks_answers_in_its_own_words() {
+    let app = engine(&[
+        "tests/fixtures/more/pigmentation-laser.html",
+        "tests/fixtures/more/laser-hair-removal.md",
+    ])
+    .await;
+    // No kind of mark named: each row is a line, the row with nothing in the column left out.
+    let reply = app
+        .ask("how far apart do the pigment laser sessions need to be?")
+        .await;
+    let text = answer_text(&reply);
+    assert!(
+        text.contains("freckles and sun spots") && text.contains("3-4 weeks"),
+        "{reply}"
+    );
+    assert!(!text.contains("birthmarks"), "{reply}");
+    // One kind named: its row alone.
+    let reply = app
+        .ask("how many laser sessions would my melasma take")
+        .await;
+    let text = answer_text(&reply);
+    assert!(
+        text.contains("4-6") && !text.contains("freckles"),
+        "{reply}"
+    );
+    // A condition the other article mentions in passing ("holds less pigment") is answered
+    // by the article whose title names it.
+    let reply = app.ask("how many sessions to clear pigmentation").await;
+    let from = slugs(&reply);
+    assert!(
+        !from.is_empty() && from.iter().all(|u| u.ends_with("/pigmentation-laser")),
+        "{reply}"
+    );
+    // What the visitor asks is a payment question, and the section headed by it answers
+    // without naming a price.
+    let reply = app
+        .ask("would health insurance pay for the pigment laser?")
+        .await;
+    assert_eq!(reply["kind"], "answer", "{reply}");
+    assert!(
+        answer_text(&reply).contains("not usually covered"),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn a_fact_line_without_a_full_stop_is_quoted_and_a_follow_up_keeps_the_treatment_by_any_name()
+{
+    let app = engine(&[SHIPPED, FIXTURES[2]]).await;
+    let reply = app
+        .ask("how long before my lip filler looks like its final shape")
+        .await;
+    assert!(answer_text(&reply).contains("4 weeks"), "{reply}");
+    // "meso" is the article's "mesotherapy": the follow-up is about the same treatment.
+    let reply = app
+        .conversation(&["what should I do before meso?", "what about afterwards?"])
+        .await;
+    assert!(answer_text(&reply).contains("sun exposure"), "{reply}");
+}

@@ -92,7 +92,8 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
                 || (c.analysed.passage.item && c.analysed.heading_cues[i.index()])
         })
     };
-    scored.retain(|s| s.coverage >= weights.coverage && (!priced || s.evidence > 0.0));
+    // A section headed by the question itself answers it, in whatever words.
+    scored.retain(|s| s.coverage >= weights.coverage && (!priced || s.evidence > 0.0 || s.headed));
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     // The best sentence that states it, or that is quoted with a neighbour that does ("Side
     // effects include bruising." "These settle within a few days.").
@@ -115,10 +116,12 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
     } else {
         None
     };
-    // A list headed by what is asked ("Which areas can be treated?") is the whole answer.
+    // A list of short items headed by what is asked ("Which areas can be treated?") is the
+    // whole answer, read as one; longer items are lines of their own.
     let listed = {
         let a = &candidates[best.candidate].analysed;
         a.passage.item
+            && a.passage.text.chars().count() < super::reply::SHORT_ITEM_CHARS
             && analysis
                 .primary_intent()
                 .is_some_and(|i| a.heading_cues[i.index()])
@@ -128,6 +131,17 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
         .filter(|i| differs_by_topic(*i) && !listed);
     if let (Some(intent), Some(article)) = (intent, scope) {
         lines.extend(other_topics(intent, best, article, &scored, candidates));
+    }
+    // One list's items read in the article's order.
+    let place = |l: &Line| {
+        let p = candidates[l.candidate].passage();
+        (p.slug.as_str(), p.section_ord, p.passage_ord)
+    };
+    if lines
+        .iter()
+        .all(|l| place(l).0 == place(&lines[0]).0 && place(l).1 == place(&lines[0]).1)
+    {
+        lines.sort_by_key(|l| place(l).2);
     }
     Choice::Lines(lines)
 }
@@ -331,8 +345,14 @@ fn other_topics(
         // As much of what the question names ("the gym" of "how long must I avoid the gym?")
         // as the best sentence holds, near enough.
         let same_topic = s.topic + 1e-3 >= best.topic && s.near >= OTHER_TOPIC_NEAR * best.near;
-        let new_section = chosen.iter().all(|c| section(c) != section(s))
-            && article.is_none_or(|a| candidates[s.candidate].passage().slug == a);
+        // A list's items, or a table's rows, are kinds of case of their own ("Fine thread
+        // veins: 6 weeks", "Feeder veins: 6-8 weeks") as sections are.
+        let item = |c: &Scored| candidates[c.candidate].passage().item;
+        let new_topic = chosen.iter().all(|c| {
+            section(c) != section(s) || (item(c) && item(s) && c.candidate != s.candidate)
+        });
+        let new_section =
+            new_topic && article.is_none_or(|a| candidates[s.candidate].passage().slug == a);
         // A general section (safety, aftercare, comparisons) is not one of the topics.
         let cues = &candidates[s.candidate].analysed.heading_cues;
         let general = ALL_INTENTS.iter().any(|i| *i != intent && cues[i.index()]);

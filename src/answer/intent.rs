@@ -50,7 +50,7 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
         if !found.contains(intent) {
             found.push(*intent);
         }
-        if cue.len() > 1 && QUESTION_WORDS.contains(&cue[0].as_str()) {
+        if cue.len() > 1 && crate::text::QUESTION_WORDS.contains(&cue[0].as_str()) {
             headed.push(*intent);
         }
     }
@@ -85,9 +85,6 @@ pub fn detect(vocabulary: &Vocabulary, stems: &[String]) -> Vec<Intent> {
     found.sort_by_key(|i| !head(i));
     found
 }
-
-/// Words that open a question: a cue that starts with one heads it.
-const QUESTION_WORDS: [&str; 7] = ["how", "when", "what", "which", "where", "who", "why"];
 
 /// A cue that asks broadly ("what is", "where"): it yields to a specific one.
 fn broad_cue(intent: &Intent) -> bool {

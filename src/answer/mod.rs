@@ -133,18 +133,7 @@ impl Answerer {
         }
         let searcher = knowledge.generation.searcher();
         let previous = self.memory.last(conversation_id.as_str());
-        let mut analysis = self.with_analyzer(&knowledge, |analyzer| {
-            let asking = text::asking(question.as_str());
-            let mut analysis = analyzer.analyze_asking(&words, asking.as_deref());
-            if let Some(previous) = &previous {
-                previous.complete(&mut analysis, |words| {
-                    analyzer.analyze(&text::words(words)).concepts
-                });
-            }
-            analysis
-        });
-        let earlier = previous.as_ref().map(|p| &p.scope);
-        let scope = scope::scope(&mut analysis, &knowledge.titles, earlier);
+        let (analysis, scope) = self.read(&knowledge, question.as_str(), &words, previous.as_ref());
         let reading = reading::of(&analysis);
         if let Some(clinic) = &self.settings.clinic {
             let now = jiff::Timestamp::now();
@@ -217,6 +206,30 @@ impl Answerer {
         }
     }
 
+    /// What a message asks and about what, completed from the turn before it, and the
+    /// articles in scope.
+    fn read(
+        &self,
+        knowledge: &Knowledge,
+        text: &str,
+        words: &[String],
+        previous: Option<&Turn>,
+    ) -> (Analysis, Scope) {
+        let mut analysis = self.with_analyzer(knowledge, |analyzer| {
+            let asking = text::asking(text);
+            let mut analysis = analyzer.analyze_asking(words, asking.as_deref());
+            if let Some(previous) = previous {
+                previous.complete(&mut analysis, |words| {
+                    analyzer.analyze(&text::words(words)).concepts
+                });
+            }
+            analysis
+        });
+        let earlier = previous.map(|p| &p.scope);
+        let scope = scope::scope(&mut analysis, &knowledge.titles, earlier);
+        (analysis, scope)
+    }
+
     /// Runs `read` with an analyzer over this generation's vocabulary and frequencies.
     fn with_analyzer<T>(&self, knowledge: &Knowledge, read: impl FnOnce(&Analyzer) -> T) -> T {
         read(&Analyzer {
@@ -229,13 +242,11 @@ impl Answerer {
 
     /// How a question was read, for staff: corrected words, intents, concepts with weights,
     /// the articles in scope, and the sentences that weighed most.
-    pub fn explain(&self, text: &str) -> String {
+    /// Within a conversation, the question is read as its follow-up.
+    pub fn explain(&self, text: &str, conversation: Option<&ConversationId>) -> String {
         let knowledge = self.knowledge();
-        let asking = text::asking(text);
-        let mut analysis = self.with_analyzer(&knowledge, |a| {
-            a.analyze_asking(&text::words(text), asking.as_deref())
-        });
-        let scope = scope::scope(&mut analysis, &knowledge.titles, None);
+        let previous = conversation.and_then(|c| self.memory.last(c.as_str()));
+        let (analysis, scope) = self.read(&knowledge, text, &text::words(text), previous.as_ref());
         let mut out = format!(
             "words: {}\nintents: {:?}\n",
             analysis.words.join(" "),
@@ -261,8 +272,13 @@ impl Answerer {
         if let Ok(candidates) = retrieve(&knowledge, &searcher, &analysis, &scope) {
             let interner = &knowledge.passages.interner;
             out.push_str(&format!("{} passages read\n", candidates.len()));
+            // CLINIC_CHAT_EXPLAIN_DEPTH shows more of the ranking when a choice puzzles.
+            let depth = std::env::var("CLINIC_CHAT_EXPLAIN_DEPTH")
+                .ok()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(6);
             for (score, near, evidence, coverage, text) in
-                choose::ranked(&analysis, &candidates, interner, 6)
+                choose::ranked(&analysis, &candidates, interner, depth)
             {
                 out.push_str(&format!(
                     "{score:.3} (near {near:.2}, evidence {evidence:.2}, coverage {coverage:.2}) {text}\n"

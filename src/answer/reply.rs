@@ -250,6 +250,10 @@ pub fn answer(
         let one_article = lines
             .iter()
             .all(|l| passage(l).slug == passage(&lines[0]).slug);
+        let one_section = one_article
+            && lines
+                .iter()
+                .all(|l| passage(l).section_ord == passage(&lines[0]).section_ord);
         let mut text = if apart {
             String::new()
         } else {
@@ -265,9 +269,14 @@ pub fn answer(
             }
             let p = passage(line);
             // Within one article the section says which treatment; across articles the title
-            // does, with the section too when the article has several lines.
+            // does, with the section too when the article has several lines. One section's
+            // items say it themselves ("Fine thread veins: 6 weeks").
             let shared = lines.iter().filter(|l| passage(l).slug == p.slug).count() > 1;
             let label = match (one_article, shared) {
+                _ if one_section => {
+                    text.push_str(&format!("\n• {}", line.sentences.join(" ")));
+                    continue;
+                }
                 (true, _) => p.heading.clone(),
                 (false, false) => p.title.clone(),
                 (false, true) => format!("{} ({})", p.title, p.heading),
@@ -297,7 +306,7 @@ pub fn answer(
 }
 
 /// Items shorter than this make sense only with the sentence that introduces their list.
-const SHORT_ITEM_CHARS: usize = 60;
+pub const SHORT_ITEM_CHARS: usize = 60;
 /// A paragraph this short followed by a list is the list's lead-in: the list is the answer.
 const LEAD_IN_CHARS: usize = 160;
 

@@ -130,8 +130,22 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
     let mut named = false;
     let mut picked: Vec<u32> = Vec::new();
     let mut title_words: Vec<String> = Vec::new();
-    for span in treatment_spans(&analysis.domain) {
-        named = true;
+    let mut spans: Vec<_> = domain_spans(&analysis.domain, Domain::Treatment)
+        .into_iter()
+        .map(|span| (span, true))
+        .collect();
+    // With no treatment named, here or earlier, a condition an article's title names is what
+    // that article is about ("Laser Pigmentation Removal" for "how many sessions for
+    // pigmentation?"), not a word another article uses in passing.
+    if spans.is_empty() && earlier.is_none() {
+        spans.extend(
+            domain_spans(&analysis.domain, Domain::Condition)
+                .into_iter()
+                .map(|span| (span, false)),
+        );
+    }
+    for (span, treatment) in spans {
+        named |= treatment;
         let said = &analysis.stems[span];
         // The visitor's words, and the synonyms of the concepts said within them; not a
         // broader word ("laser" for "laser hair removal") nor one word of a phrase.
@@ -169,6 +183,7 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
             }
         }
         if decided {
+            named = true;
             for concept in analysis.concepts.iter_mut().filter(|c| within(c)) {
                 concept.scoped = true;
             }
@@ -212,9 +227,19 @@ pub fn scope(analysis: &mut Analysis, titles: &Titles, earlier: Option<&Scope>) 
     if let Scope::Articles { articles, .. } = &scope {
         // A topic every answering article's title names ("fat" beside "freeze" for Fat
         // Freezing) is part of the treatment's name: all of those articles are about it.
+        // A follow-up's treatment, borrowed from the turn before ("meso"), is known by any of
+        // its names, as it was when that turn named it.
+        let names = if named { 1 } else { usize::MAX };
         for concept in analysis.concepts.iter_mut().filter(|c| c.is_topic()) {
-            let holding = titles.holding(&concept.forms[0].stems);
-            concept.scoped |= articles.iter().all(|o| holding.contains(o));
+            concept.scoped |= concept
+                .forms
+                .iter()
+                .take(names)
+                .filter(|f| !f.broad)
+                .any(|f| {
+                    let holding = titles.holding(&f.stems);
+                    articles.iter().all(|o| holding.contains(o))
+                });
         }
         if asks_where(analysis) {
             analysis.intents = vec![Intent::Areas];
@@ -272,11 +297,11 @@ fn asks_where(analysis: &Analysis) -> bool {
 
 /// Where the message names a treatment: each run of words of the domain's treatments, from
 /// the kinds of its stems.
-fn treatment_spans(kinds: &[Option<Domain>]) -> Vec<std::ops::Range<usize>> {
+fn domain_spans(kinds: &[Option<Domain>], domain: Domain) -> Vec<std::ops::Range<usize>> {
     let mut spans = Vec::new();
     let mut start = None;
     for (i, kind) in kinds.iter().chain([&None]).enumerate() {
-        match (kind == &Some(Domain::Treatment), start) {
+        match (kind == &Some(domain), start) {
             (true, None) => start = Some(i),
             (false, Some(from)) => {
                 spans.push(from..i);

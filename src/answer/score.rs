@@ -116,6 +116,9 @@ pub struct Scored {
     pub evidence: f32,
     /// Share of the question's weight found at the sentence (its floors counted).
     pub near: f32,
+    /// The passage's heading asks what the question asks: it holds all of the question's
+    /// topics and names one of its intents, or is a question ("Is it available on the NHS?").
+    pub headed: bool,
 }
 
 impl Scored {
@@ -196,6 +199,11 @@ pub struct PassageScore<'a> {
     /// The passage's search score over the best retrieved one's.
     retrieval: f32,
     heading_cue: bool,
+    /// The heading is a question ("Is it available on the NHS?").
+    heading_asks: bool,
+    /// The heading, or the article's title, holds every topic of the question (the scoped
+    /// treatment apart), and the heading one at least.
+    topics_headed: bool,
     introduces: bool,
     /// Share of the question's weight, its scoped treatment apart, that the heading holds.
     heading_match: f32,
@@ -263,6 +271,7 @@ impl<'a> PassageScore<'a> {
         // more than the whole passage does: these are the same for all of its sentences.
         let (mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0);
         let (mut headed, mut unscoped) = (0.0, 0.0);
+        let (mut topics_headed, mut any_topic) = (true, false);
         for ((concept, forms), [heading, title, whole]) in analysis
             .concepts
             .iter()
@@ -273,8 +282,14 @@ impl<'a> PassageScore<'a> {
             // article's title, which names the treatment, not the question.
             if !concept.scoped && !concept.cue && !intro {
                 // Broader words ("skin concern" for "acne") name too much to match a heading.
-                headed += concept.weight * presence(forms, heading_found, Broad::Not);
+                let in_heading = presence(forms, heading_found, Broad::Not);
+                headed += concept.weight * in_heading;
                 unscoped += concept.weight;
+                // The article's title heads each of its sections too, but one of the topics
+                // must be the section's own.
+                let titled = presence(forms, found.title, Broad::Not);
+                topics_headed &= !concept.is_topic() || in_heading.max(titled) > 0.0;
+                any_topic |= concept.is_topic() && in_heading > 0.0;
             }
             let in_passage = heading.max(*whole);
             let in_section = if concept.scoped {
@@ -314,6 +329,8 @@ impl<'a> PassageScore<'a> {
             floors: &scratch.floors,
             retrieval,
             heading_cue,
+            heading_asks: crate::text::asks(&passage.passage.heading),
+            topics_headed: topics_headed && any_topic,
             introduces,
             heading_match: if unscoped > 0.0 {
                 headed / unscoped
@@ -402,6 +419,7 @@ impl<'a> PassageScore<'a> {
             local: self.local,
             evidence,
             near: near / total,
+            headed: self.topics_headed && (self.heading_cue || self.heading_asks),
         }
     }
 }

@@ -243,7 +243,8 @@ impl Walker {
             let rest: Vec<String> = self.table_headers[1..]
                 .iter()
                 .zip(&texts[1..])
-                .filter(|(_, cell)| !cell.is_empty())
+                // A dash or a blank says the column has nothing for this row.
+                .filter(|(_, cell)| cell.chars().any(char::is_alphanumeric))
                 .map(|(header, cell)| format!("{} {cell}", header.to_lowercase()))
                 .collect();
             format!("{}: {}.", texts[0], rest.join("; "))
@@ -341,13 +342,15 @@ mod tests {
         let page = "<html><body><main><p>Sessions depend on the area:</p><table>\
             <tr><th>Area</th><th>Sessions</th><th>Gap</th></tr>\
             <tr><td>Upper lip</td><td>6-8</td><td>4 weeks</td></tr>\
-            <tr><td>Legs</td><td>8-10</td><td>8 weeks</td></tr></table></main></body></html>";
+            <tr><td>Legs</td><td>8-10</td><td>8 weeks</td></tr>\
+            <tr><td>Face</td><td>Ask us</td><td>&#8211;</td></tr></table></main></body></html>";
         assert_eq!(
             parse(page).blocks,
             vec![
                 Block::Paragraph("Sessions depend on the area:".into()),
                 Block::Item("Upper lip: sessions 6-8; gap 4 weeks.".into()),
                 Block::Item("Legs: sessions 8-10; gap 8 weeks.".into()),
+                Block::Item("Face: sessions Ask us.".into()),
             ]
         );
     }

@@ -16,6 +16,8 @@ const NAV_WORDS: [&str; 6] = [
 /// Longer than this, a line without final punctuation is a paragraph, not a heading.
 const MAX_HEADING_CHARS: usize = 140;
 const MAX_HEADING_WORDS: usize = 20;
+/// A line of this many words or more that states a figure is a sentence.
+const FACT_LINE_WORDS: usize = 5;
 
 pub(crate) fn parse(text: &str) -> Parsed {
     let lines = lines(text);
@@ -117,7 +119,26 @@ fn is_heading(line: &str) -> bool {
     // "Does it sting?!" asks, however it ends.
     let asks = line.trim_end_matches(['!', '?']).len() < line.len() && line.contains('?');
     let last = line.chars().last().unwrap_or('.');
-    asks || !matches!(last, '.' | ',' | ';' | ':' | '!' | '"' | '”' | ')')
+    asks || (!matches!(last, '.' | ',' | ';' | ':' | '!' | '"' | '”' | ')')
+        && !states_a_figure(line))
+}
+
+/// A line that states a figure in a clause of its own ("Results typically last 9-12 months")
+/// is a fact whose full stop was lost, not a heading: headings that hold a number lead with it
+/// ("5 things to know"), ask ("How long do the 2 sessions take"), label ("Step 2: numbing")
+/// or are a few words ("Recovery after 48 hours"); a byline's parts are set apart by bars or
+/// dots ("By Dr A. Smith | 2 May 2024"), never a sentence's.
+fn states_a_figure(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let Some(first) = words.first() else {
+        return false;
+    };
+    let figure = |w: &&str| w.chars().any(|c| c.is_ascii_digit());
+    words.len() >= FACT_LINE_WORDS
+        && !figure(first)
+        && words.iter().skip(1).any(figure)
+        && !line.contains([':', '|', '·'])
+        && !crate::text::ASKING_WORDS.contains(&first.to_lowercase().as_str())
 }
 
 #[cfg(test)]
@@ -188,6 +209,27 @@ mod tests {
                 Block::Paragraph("Most results last 3-4 months".into()),
                 Block::Heading("Aftercare".into()),
                 Block::Paragraph("Use SPF.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fact_line_between_blank_lines_is_text_and_a_heading_with_a_figure_stays_one() {
+        let parsed = parse(
+            "Peels\n\nPeels renew the skin.\n\nResults\n\nSkin looks fresher at once.\n\nMost results last 3-4 months\n\nSkin keeps improving.\n\n5 things to know before a peel\n\nBook a consultation.\n\nHow long do the 2 peels take\n\nAbout 30 minutes each.\n",
+        );
+        assert_eq!(
+            parsed.blocks,
+            vec![
+                Block::Paragraph("Peels renew the skin.".into()),
+                Block::Heading("Results".into()),
+                Block::Paragraph("Skin looks fresher at once.".into()),
+                Block::Paragraph("Most results last 3-4 months".into()),
+                Block::Paragraph("Skin keeps improving.".into()),
+                Block::Heading("5 things to know before a peel".into()),
+                Block::Paragraph("Book a consultation.".into()),
+                Block::Heading("How long do the 2 peels take".into()),
+                Block::Paragraph("About 30 minutes each.".into()),
             ]
         );
     }
