@@ -45,6 +45,30 @@ pub enum Command {
         #[arg(long, value_name = "EARLIER")]
         after: Vec<String>,
     },
+    /// Print the settings in effect (secrets masked) and every warning about them, and exit:
+    /// non-zero when `serve` would refuse to start, or under --strict when anything is warned.
+    Check,
+    /// Copy the questions database (of --data) to FILE while the service may be answering.
+    Backup {
+        /// Where the copy goes; replaced when it exists, once the copy is complete.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the questions database (of --data) with a backup; the service must be stopped.
+    Restore {
+        /// The backup to restore, as `backup` made it.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for a person to read.
+    Text,
+    /// One JSON object a line, for a log collector.
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -200,7 +224,12 @@ pub struct Config {
     )]
     pub callbacks_per_hour: u32,
     /// URL that each call-back request is POSTed to as JSON (retried with back-off).
-    #[arg(long, env = "CLINIC_CHAT_CALLBACK_WEBHOOK", global = true)]
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_CALLBACK_WEBHOOK",
+        hide_env_values = true,
+        global = true
+    )]
     pub callback_webhook: Option<String>,
     /// Milliseconds before a failed call-back delivery is tried again; doubles each time.
     #[arg(
@@ -233,6 +262,15 @@ pub struct Config {
         global = true
     )]
     pub log_questions: bool,
+    /// How log lines are written: text, or json (one object a line, for a log collector).
+    #[arg(
+        long,
+        env = "CLINIC_CHAT_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
     /// Refuse to start with anything a live site must not run with: placeholder contact
     /// details, no allowed origin, or no staff token when listening beyond this machine.
     /// (The variable takes 1, true, yes or on.)
@@ -271,6 +309,15 @@ pub fn placeholders(contact: &Contact) -> Vec<&'static str> {
         found.push("CLINIC_CHAT_BOOKING_URL");
     }
     found
+}
+
+/// The warning for a contact setting that `placeholders` names, as `serve` logs it and
+/// `check` prints it.
+pub fn placeholder_warning(contact: &Contact, setting: &str) -> String {
+    format!(
+        "{setting} is a placeholder ({}) that replies give visitors, urgent ones too: set {setting} (or its key in clinic.toml)",
+        shown(contact, setting)
+    )
 }
 
 /// The value in effect of a contact setting that `placeholders` names, for messages.
@@ -369,10 +416,7 @@ impl Config {
     pub fn check_going_live(&self, contact: &Contact) -> anyhow::Result<()> {
         let placeholders = placeholders(contact);
         for setting in &placeholders {
-            tracing::warn!(
-                "{setting} is a placeholder ({}) that replies give visitors, urgent ones too: set {setting} (or its key in clinic.toml)",
-                shown(contact, setting)
-            );
+            tracing::warn!("{}", placeholder_warning(contact, setting));
         }
         if !self.strict {
             return Ok(());

@@ -442,7 +442,7 @@ impl Prepared for Arc<Generation> {
 type Prepare<K> = Box<dyn Fn(Arc<Generation>) -> anyhow::Result<K> + Send + Sync>;
 
 /// A reindex that failed: the service answers from the generation before it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Failure {
     /// Unix seconds.
     pub at: i64,

@@ -15,12 +15,13 @@
 //!
 //! Beside them, lower down: [`urgent`] reads a message for warning signs after treatment;
 //! [`vocabulary`] holds the words messages and sentences are read with, as data; [`config`]
-//! the command line; [`text`] the analyzer, word and sentence splitting they share; [`record`]
+//! the command line, and [`check`] what its settings come to; [`text`] the analyzer, word and sentence splitting they share; [`record`]
 //! a reply's kind and ids, which answering, the store and HTTP all speak of; [`redact`]
 //! personal details in visitors' text, which the store takes out and answering notices.
 
 pub mod answer;
 pub mod callback;
+pub mod check;
 pub mod chunk;
 pub mod clinic;
 pub mod config;

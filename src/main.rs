@@ -1,11 +1,12 @@
 //! The `clinic-chat` binary: logging, the command line, then the chosen command.
 
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use clinic_chat::answer::{Question, Severity};
-use clinic_chat::config::{Cli, Command, Config};
+use clinic_chat::config::{Cli, Command, Config, LogFormat};
 use clinic_chat::http::{self, AppState};
 use clinic_chat::index::{self, BuildReport};
 use clinic_chat::record::ConversationId;
@@ -18,16 +19,10 @@ use clinic_chat::record::ConversationId;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tantivy=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        // Colour codes only for a person at a terminal, not in a log file or journal.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    let cli = Cli::parse();
+    // The matches as well as the settings: `check` shows where each value came from.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).map_err(|err| err.exit())?;
+    start_logging(cli.config.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
         Command::Index => reindex(&cli.config),
@@ -37,6 +32,45 @@ fn main() -> anyhow::Result<()> {
             explain,
             after,
         } => ask(&cli.config, &question, json, explain, &after),
+        Command::Check => check(&matches, &cli.config),
+        Command::Backup { to } => backup(&cli.config, &to),
+        Command::Restore { from } => restore(&cli.config, &from),
+    }
+}
+
+/// Prints the settings in effect and every finding; an error (non-zero exit) when `serve`
+/// would refuse to start, or under `--strict` when anything is warned.
+fn check(matches: &clap::ArgMatches, config: &Config) -> anyhow::Result<()> {
+    let report = clinic_chat::check::Report::new(matches, config);
+    // An error writing (a closed pipe) ends the command with the reason, not a panic.
+    write!(std::io::stdout().lock(), "{report}")?;
+    if report.passes(config.strict) {
+        return Ok(());
+    }
+    match report.findings.iter().any(|f| f.refuses) {
+        true => anyhow::bail!("serve would refuse to start with these settings"),
+        false => anyhow::bail!(
+            "{} warnings, and --strict (CLINIC_CHAT_STRICT) allows none",
+            report.findings.len()
+        ),
+    }
+}
+
+/// Logs to stderr at `RUST_LOG`'s levels (info by default), as text or one JSON object a line.
+fn start_logging(format: LogFormat) {
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tantivy=warn".into()),
+        )
+        .with_writer(std::io::stderr);
+    match format {
+        // Colour codes only for a person at a terminal, not in a log file or journal.
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // The request's span (method, route, kind) on each line, not the spans above it.
+        LogFormat::Json => logs.json().with_span_list(false).init(),
     }
 }
 
@@ -46,6 +80,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     // A webhook or SMTP setting that cannot be used stops the service now, not at the first
     // call-back request.
     config.callback_channels()?;
+    clinic_chat::store::Store::refuse_newer(&config.data)?;
     raise_open_files_limit();
     let (answerer, report) = clinic_chat::load(&config)?;
     if let Some(report) = report {
@@ -149,6 +184,40 @@ fn ask(
         for suggestion in &reply.suggestions {
             println!("  - {suggestion}");
         }
+    }
+    Ok(())
+}
+
+fn backup(config: &Config, to: &std::path::Path) -> anyhow::Result<()> {
+    let copied = clinic_chat::store::backup(&config.data, to)?;
+    println!(
+        "backed up {} (schema version {}, {} kB) to {}",
+        copied.counts,
+        copied.version,
+        copied.bytes.div_ceil(1000),
+        to.display()
+    );
+    Ok(())
+}
+
+fn restore(config: &Config, from: &std::path::Path) -> anyhow::Result<()> {
+    let restored = clinic_chat::store::restore(from, &config.data)?;
+    let migrated = match restored.version {
+        v if v < clinic_chat::store::SCHEMA_VERSION => {
+            format!(", brought up to {}", clinic_chat::store::SCHEMA_VERSION)
+        }
+        _ => String::new(),
+    };
+    println!(
+        "restored {} from {} (schema version {}{migrated}) into {}",
+        restored.counts,
+        from.display(),
+        restored.version,
+        restored.path.display()
+    );
+    match restored.replaced {
+        Some(before) => println!("it replaced a database of {before}"),
+        None => println!("there was no readable database there before"),
     }
     Ok(())
 }

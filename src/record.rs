@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What kind of reply a visitor got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Answer,
@@ -76,7 +76,8 @@ pub enum BadRecord {
 }
 
 /// One reply's id: `a_` and 32 hex digits. Feedback names the answer by it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(pattern = "^a_[0-9a-f]{32}$")]
 pub struct AnswerId(String);
 
 impl AnswerId {
@@ -113,7 +114,8 @@ impl FromStr for AnswerId {
 /// A conversation's id: this service makes `c_` and 32 hex digits, and takes from a client any
 /// id of 1 to 64 ASCII letters, digits, `_` or `-` (the widget sends back the one it was given;
 /// another client may keep its own).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
 pub struct ConversationId(String);
 
 impl ConversationId {

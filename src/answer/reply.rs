@@ -26,7 +26,7 @@ pub struct Settings {
 }
 
 /// How to reach the clinic; from configuration.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Contact {
     pub name: String,
     pub phone: String,
@@ -34,7 +34,7 @@ pub struct Contact {
     pub booking_url: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Source {
     pub title: String,
     pub section: String,
@@ -42,14 +42,22 @@ pub struct Source {
     pub snippet: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The reply to a visitor's message.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Reply {
     pub kind: Kind,
+    /// Plain text built from the articles' own sentences (or the clinic's words); no HTML.
     pub answer: String,
+    /// Where the answer comes from, best first; each `url` opens the article at the passage.
     pub sources: Vec<Source>,
+    /// Questions the visitor may ask next.
     pub suggestions: Vec<String>,
+    /// Send it back with the next message to continue the conversation.
     pub conversation_id: ConversationId,
+    /// Names this reply in feedback (`POST /api/feedback`).
     pub answer_id: AnswerId,
+    /// On fallback and urgent replies, and when a visitor asks for a person: how to reach the
+    /// clinic.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// On urgent replies: how soon to get care.

@@ -29,22 +29,54 @@ const MAX_MESSAGE: usize = 1000;
 
 /// The form as a client sends it; every field optional here, so a missing one is named in
 /// the error rather than in serde's words.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(
+    as = CallbackRequest,
+    description = "A visitor's request to be called back: a name, a phone number or an email \
+                   address, and consent."
+)]
 pub struct Form {
+    /// The visitor's name, up to 100 characters.
     #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     pub name: Option<String>,
+    /// 7 to 15 digits, with spaces, dashes, dots or brackets; a phone or an email is required.
     #[serde(default)]
+    #[schema(max_length = 40, pattern = r"^\+*[ ().-]*([0-9][ ().-]*){7,15}$")]
     pub phone: Option<String>,
+    /// A phone or an email is required.
     #[serde(default)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9_.+-]+@[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$"
+    )]
     pub email: Option<String>,
+    /// When to call, in the visitor's words; up to 100 characters.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub preferred_time: Option<String>,
+    /// What it is about; up to 1,000 characters.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub message: Option<String>,
+    /// Must be true: the visitor agrees that the clinic keeps these details to call back.
     #[serde(default)]
+    #[schema(schema_with = must_be_true, required = true)]
     pub consent: Option<bool>,
+    /// The chat's conversation, for staff to read alongside.
     #[serde(default)]
     pub conversation_id: Option<String>,
+}
+
+/// The description of `consent`: `true`, the only value accepted.
+fn must_be_true() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some(
+            "Must be true: the visitor agrees that the clinic keeps these details to call back.",
+        ))
+        .build()
 }
 
 /// A request that passed every check: a name, a way to reach the visitor, consent.

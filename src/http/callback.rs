@@ -6,20 +6,50 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, ApiJson};
+use super::openapi::errors::{
+    BadRequest, Forbidden, NotFound, NotJson, RateLimited, SlowBody, TooLarge, TooManyAttempts,
+    Unauthorized, Unavailable,
+};
+use super::openapi::stored;
 use crate::callback::{Form, Request};
 use crate::record::{BadRecord, ConversationId};
 use crate::store;
 
-/// `POST /api/callback`: 201 `{"id"}` once the request is stored; delivery to the clinic
-/// follows without the visitor waiting for it.
+/// A stored call-back request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    /// The request's id, as staff see it.
+    id: String,
+}
+
+/// Asks the clinic to call the visitor back.
+///
+/// Answers 201 once the request is stored; it is sent on to the clinic without the visitor
+/// waiting. A 400 names the field to correct in `field`.
+#[utoipa::path(
+    post,
+    path = "/api/callback",
+    tag = "visitors",
+    request_body = Form,
+    responses(
+        (status = 201, description = "Stored", body = Created),
+        (status = 400, response = BadRequest),
+        (status = 408, response = SlowBody),
+        (status = 413, response = TooLarge),
+        (status = 415, response = NotJson),
+        (status = 429, response = RateLimited),
+        (status = 503, response = Unavailable),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     ApiJson(form): ApiJson<Form>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let row = Request::parse(form)?.into_row(store::now());
     let (webhook, email) = state.outbox.initial_states();
     let recorder = state.recorder.clone();
@@ -28,12 +58,25 @@ pub async fn create(
         .await?
         .map_err(|err| ApiError::Unavailable(err.to_string()))?;
     state.outbox.send(&row);
-    Ok((StatusCode::CREATED, Json(json!({ "id": row.id }))))
+    Ok((StatusCode::CREATED, Json(Created { id: row.id })))
 }
 
-/// `DELETE /api/conversations/{id}`: the visitor erases their own conversation (its turns,
-/// feedback and call-back requests); 204 once it is gone from the database. Staff erase one
-/// the same way through their own endpoint.
+/// Erases the visitor's own conversation: its questions, feedback and call-back requests.
+///
+/// 204 once it is gone from the database. Staff erase one the same way through their own
+/// endpoint.
+#[utoipa::path(
+    delete,
+    path = "/api/conversations/{id}",
+    tag = "visitors",
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$",
+        description = "The conversation's id")),
+    responses(
+        (status = 204, description = "Erased, or there was nothing to erase"),
+        (status = 400, response = BadRequest),
+        (status = 429, response = RateLimited),
+    )
+)]
 pub async fn erase_own(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -53,30 +96,94 @@ pub async fn erase(state: &AppState, id: &str) -> Result<StatusCode, ApiError> {
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/widget-config`: what the widget shows besides answers: the privacy line's facts.
-pub async fn widget_config(State(state): State<AppState>) -> Json<Value> {
+/// The widget's privacy line and whether it offers a call-back form.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WidgetConfig {
+    /// The clinic's privacy notice.
+    privacy_url: String,
+    /// Days questions and call-back requests are kept.
+    retention_days: u32,
+    /// Whether the widget offers the call-back form.
+    callback: bool,
+}
+
+/// What the widget shows besides answers: the privacy line's facts.
+#[utoipa::path(
+    get,
+    path = "/api/widget-config",
+    tag = "visitors",
+    responses((status = 200, description = "The widget's settings", body = WidgetConfig))
+)]
+pub async fn widget_config(State(state): State<AppState>) -> Json<WidgetConfig> {
     Json(widget_settings(&state))
 }
 
-pub fn widget_settings(state: &AppState) -> Value {
-    json!({
-        "privacy_url": state.privacy_url.as_ref(),
-        "retention_days": state.retention_days,
-        "callback": true,
-    })
+pub fn widget_settings(state: &AppState) -> WidgetConfig {
+    WidgetConfig {
+        privacy_url: state.privacy_url.to_string(),
+        retention_days: state.retention_days,
+        callback: true,
+    }
 }
 
-/// `GET /api/staff/callbacks`: every stored request, newest first.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// Every call-back request kept, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Callbacks {
+    callbacks: Vec<stored::Callback>,
+}
+
+/// Every stored call-back request, newest first (at most 500).
+#[utoipa::path(
+    get,
+    path = "/api/staff/callbacks",
+    tag = "staff",
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The requests", body = Callbacks),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = Unavailable),
+    )
+)]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Callbacks>, ApiError> {
     let recorder = state.recorder.clone();
     let callbacks = tokio::task::spawn_blocking(move || recorder.store().callbacks())
         .await?
         .map_err(|err| ApiError::Unavailable(err.to_string()))?;
-    Ok(Json(json!({ "callbacks": callbacks })))
+    Ok(Json(Callbacks {
+        callbacks: callbacks.into_iter().map(Into::into).collect(),
+    }))
 }
 
-/// `POST /api/staff/callbacks/{id}/handled`: JSON for tools; the staff page's form (which asks
-/// for HTML) is sent back to the page.
+/// A call-back request marked handled.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Handled {
+    id: String,
+    /// `handled`.
+    #[schema(value_type = String, pattern = "^handled$")]
+    status: &'static str,
+}
+
+/// Marks a call-back request handled: JSON for tools; the staff page's form (which asks for
+/// HTML) is sent back to the page.
+#[utoipa::path(
+    post,
+    path = "/api/staff/callbacks/{id}/handled",
+    tag = "staff",
+    params(("id" = String, Path, description = "The call-back request's id")),
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "Marked handled", body = Handled),
+        (status = 303, headers(("Location" = String)),
+            description = "Marked handled; a request that accepts HTML goes back to the staff page"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = Unavailable),
+    )
+)]
 pub async fn handled(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -96,7 +203,11 @@ pub async fn handled(
     if wants_html(&headers) {
         return Ok(Redirect::to("/staff#callbacks").into_response());
     }
-    Ok(Json(json!({ "id": id, "status": "handled" })).into_response())
+    Ok(Json(Handled {
+        id,
+        status: "handled",
+    })
+    .into_response())
 }
 
 /// Whether the request came from a page's form rather than a tool.

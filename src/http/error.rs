@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::answer::QuestionError;
 
@@ -92,16 +92,27 @@ impl ApiError {
     }
 }
 
+/// Every API error's JSON body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in a sentence a person can act on.
+    pub error: String,
+    /// On a call-back request: the field that is missing or wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(cause) = &self {
             tracing::error!("internal error: {cause:#}");
         }
-        let body = match &self {
-            ApiError::Invalid(invalid) => {
-                json!({ "error": self.to_string(), "field": invalid.field })
-            }
-            _ => json!({ "error": self.to_string() }),
+        let body = ErrorBody {
+            error: self.to_string(),
+            field: match &self {
+                ApiError::Invalid(invalid) => Some(invalid.field),
+                _ => None,
+            },
         };
         let mut response = (self.status(), Json(body)).into_response();
         match &self {

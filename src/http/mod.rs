@@ -11,10 +11,13 @@ pub mod error;
 pub mod guard;
 mod html;
 mod intake;
+pub mod metrics;
+mod openapi;
 mod pages;
 mod serve;
 mod session;
 mod staff;
+mod tripwire;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,6 +30,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
+use tower::util::MapRequestLayer;
 use tower_http::LatencyUnit;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -39,6 +43,7 @@ use crate::store::Recorder;
 use access::StaffAccess;
 use error::ApiError;
 use guard::Limiter;
+use tripwire::Tripwires;
 
 /// Request bodies larger than this get 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -70,13 +75,18 @@ pub struct AppState {
     pub privacy_url: Arc<str>,
     /// Days questions and call-back requests are kept, for the widget's privacy line.
     pub retention_days: u32,
+    /// Settings that requests show to be missing, logged once each.
+    pub tripwires: Arc<Tripwires>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     pub fn new(answerer: Arc<Answerer>, config: Config) -> AppState {
         let recorder = Arc::new(Recorder::start(&config.data, config.retention_days));
+        let index = answerer.index().clone();
         AppState {
-            index: answerer.index().clone(),
+            index: index.clone(),
             answerer,
             client_timeout: config.client_timeout(),
             limiter: Arc::new(Limiter::new(
@@ -97,6 +107,8 @@ impl AppState {
             outbox: Arc::new(outbox(&config, recorder.store().clone())),
             privacy_url: config.privacy_url.trim().into(),
             retention_days: config.retention_days,
+            tripwires: Arc::new(Tripwires::new(&config.trusted_proxies)),
+            metrics: Arc::new(metrics::Metrics::new(recorder.clone(), index.clone())),
             recorder,
         }
     }
@@ -178,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/staff/callbacks", get(callback::list))
         .route("/api/staff/callbacks/{id}/handled", post(callback::handled))
+        .route("/metrics", get(metrics::scrape))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             access::staff_only,
@@ -196,6 +209,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/api/welcome", get(api::welcome))
         .route("/api/widget-config", get(callback::widget_config))
+        .route("/api/openapi.json", get(openapi::document))
         .route("/privacy", get(pages::privacy))
         .route("/clinic", get(pages::clinic_details))
         .route("/", get(pages::home))
@@ -213,8 +227,16 @@ pub fn router(state: AppState) -> Router {
             intake::read_body,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(cors(&state.allowed_origins))
+        .layer(cors(&state.allowed_origins, state.tripwires.clone()))
+        .layer(MapRequestLayer::new({
+            let tripwires = state.tripwires.clone();
+            move |request: Request| {
+                tripwires.check_forwarded(guard::peer_of(&request), request.headers());
+                request
+            }
+        }))
         .layer(security_headers())
+        .layer(metrics::Track::new(state.metrics.clone()))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
@@ -269,7 +291,8 @@ const VISITOR_CONVERSATIONS: &str = "/api/conversations/";
 
 /// Pages of the configured origins may call the API; pages of localhost only the visitor
 /// endpoints, so a page on some local port cannot read staff data through a staff browser.
-fn cors(allowed: &Arc<[String]>) -> CorsLayer {
+/// An origin refused is logged once (`tripwires`): the clinic's site missing from the list.
+fn cors(allowed: &Arc<[String]>, tripwires: Arc<Tripwires>) -> CorsLayer {
     let allowed = allowed.clone();
     CorsLayer::new()
         .allow_origin(AllowOrigin::predicate(
@@ -277,10 +300,18 @@ fn cors(allowed: &Arc<[String]>) -> CorsLayer {
                 let Ok(origin) = origin.to_str() else {
                     return false;
                 };
-                allowed.iter().any(|a| a == origin)
+                let allow = allowed.iter().any(|a| a == origin)
                     || ((VISITOR_ENDPOINTS.contains(&parts.uri.path())
                         || parts.uri.path().starts_with(VISITOR_CONVERSATIONS))
-                        && (allowed.iter().any(|a| a == "*") || is_local_origin(origin)))
+                        && (allowed.iter().any(|a| a == "*") || is_local_origin(origin)));
+                if !allow {
+                    let host = parts
+                        .headers
+                        .get(header::HOST)
+                        .and_then(|h| h.to_str().ok());
+                    tripwires.origin_refused(origin, host);
+                }
+                allow
             },
         ))
         .allow_methods([Method::GET, Method::POST, Method::DELETE])

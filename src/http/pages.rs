@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::error::ApiError;
 use super::html::{ErrorPage, failed, render};
+use super::openapi::errors::NotFound;
+use super::openapi::html_page;
 use crate::index::{ArticleSummary, StoredPassage};
 
 const WIDGET_JS: &str = include_str!("../../static/widget.js");
@@ -45,6 +47,13 @@ struct BlockView {
     texts: Vec<String>,
 }
 
+/// A demo page of the clinic's site with the chat widget on it, listing the articles.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "pages",
+    responses((status = 200, response = html_page::Page))
+)]
 pub async fn home(State(state): State<AppState>) -> Response {
     let generation = state.index.generation();
     let clinic = &state.answerer.settings().contact.name;
@@ -84,6 +93,15 @@ struct ClinicPage<'a> {
 
 /// The clinic's own facts from `clinic.toml`, each anchored: where answers about hours,
 /// parking or booking link to. Without the file there is no such page.
+#[utoipa::path(
+    get,
+    path = "/clinic",
+    tag = "pages",
+    responses(
+        (status = 200, response = html_page::Page),
+        (status = 404, response = html_page::MissingPage),
+    )
+)]
 pub async fn clinic_details(State(state): State<AppState>) -> Response {
     let settings = state.answerer.settings();
     let contact = &settings.contact;
@@ -113,6 +131,12 @@ pub async fn clinic_details(State(state): State<AppState>) -> Response {
 
 /// What the chat keeps and for how long: the default privacy notice (a clinic links its own
 /// with CLINIC_CHAT_PRIVACY_URL).
+#[utoipa::path(
+    get,
+    path = "/privacy",
+    tag = "pages",
+    responses((status = 200, response = html_page::Page))
+)]
 pub async fn privacy(State(state): State<AppState>) -> Response {
     let clinic = &state.answerer.settings().contact.name;
     let page = PrivacyPage {
@@ -122,6 +146,19 @@ pub async fn privacy(State(state): State<AppState>) -> Response {
     render(&page, StatusCode::OK, clinic)
 }
 
+/// An article rendered from the corpus, each section with an `id` anchor: where answers'
+/// sources link to.
+#[utoipa::path(
+    get,
+    path = "/articles/{slug}",
+    tag = "pages",
+    params(("slug" = String, Path, example = "mesotherapy-for-flawless-skin",
+        description = "The article's name: its file name without the extension")),
+    responses(
+        (status = 200, response = html_page::Page),
+        (status = 404, response = html_page::MissingPage),
+    )
+)]
 pub async fn article(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
     let generation = state.index.generation();
     let clinic = state.answerer.settings().contact.name.clone();
@@ -172,6 +209,22 @@ fn sections(passages: Vec<StoredPassage>) -> Vec<SectionView> {
     sections
 }
 
+/// The widget (`widget.js`, which a site embeds with one `<script>` tag) and the pages'
+/// style sheet (`site.css`).
+#[utoipa::path(
+    get,
+    path = "/static/{file}",
+    tag = "pages",
+    params(("file" = String, Path, example = "widget.js",
+        description = "`widget.js` or `site.css`")),
+    responses(
+        (status = 200, description = "The file", content(
+            (String = "text/javascript"),
+            (String = "text/css"),
+        )),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "widget.js" => (WIDGET_JS, "text/javascript; charset=utf-8"),

@@ -9,16 +9,20 @@ use std::borrow::Cow;
 
 use askama::Template;
 use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::access::{STAFF_COOKIE, session_cookie};
 use super::error::{ApiError, ApiQuery};
 use super::html::render;
+use super::openapi::errors::{BadRequest, Forbidden, TooManyAttempts, Unauthorized, Unavailable};
+use super::openapi::{html_page, stored};
 use crate::answer::{Question, Reply};
 use crate::record::ConversationId;
 use crate::store::{self, Asked, Callback, QuestionPage, Report};
@@ -26,8 +30,11 @@ use crate::store::{self, Asked, Callback, QuestionPage, Report};
 const DEFAULT_DAYS: u32 = 30;
 const MAX_DAYS: u32 = 3650;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
+    /// The last this many days: 1 to 3650, 30 unless given.
+    #[param(minimum = 1, maximum = 3650)]
     days: Option<u32>,
 }
 
@@ -48,13 +55,50 @@ async fn load_report(state: &AppState, days: u32) -> Result<Report, ApiError> {
         .map_err(|err| ApiError::Unavailable(err.to_string()))
 }
 
+/// What visitors asked: counts by kind and by day, the unanswered questions grouped by
+/// meaning, the urgent messages and the feedback. Questions are stored with personal details
+/// redacted.
+#[utoipa::path(
+    get,
+    path = "/api/staff/report",
+    tag = "staff",
+    params(ReportParams),
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The report", body = stored::Report),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = Unavailable),
+    )
+)]
 pub async fn report(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ReportParams>,
-) -> Result<axum::Json<Report>, ApiError> {
-    Ok(axum::Json(load_report(&state, days(&params)?).await?))
+) -> Result<axum::Json<stored::Report>, ApiError> {
+    let report = load_report(&state, days(&params)?).await?;
+    Ok(axum::Json(report.into()))
 }
 
+/// The report as CSV: a table of days, a blank line, then the unanswered questions.
+#[utoipa::path(
+    get,
+    path = "/api/staff/report.csv",
+    tag = "staff",
+    params(ReportParams),
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The report as a CSV file",
+            body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "An attachment's file name"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = Unavailable),
+    )
+)]
 pub async fn report_csv(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ReportParams>,
@@ -118,9 +162,14 @@ const PER_PAGE: u32 = 50;
 /// Questions on a page at most, so that one request reads a bounded number of rows.
 const MAX_PER_PAGE: u32 = 200;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QuestionsParams {
+    /// From 1; a page past the last is empty.
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// Questions on a page: 1 to 200, 50 unless given.
+    #[param(minimum = 1, maximum = 200)]
     per_page: Option<u32>,
 }
 
@@ -150,15 +199,48 @@ async fn load_questions(
 }
 
 /// Every question, newest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/staff/questions",
+    tag = "staff",
+    params(QuestionsParams),
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "A page of questions", body = stored::QuestionPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = Unavailable),
+    )
+)]
 pub async fn questions(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<QuestionsParams>,
-) -> Result<axum::Json<QuestionPage>, ApiError> {
+) -> Result<axum::Json<stored::QuestionPage>, ApiError> {
     let (page, per_page) = paging(&params)?;
-    Ok(axum::Json(load_questions(&state, page, per_page).await?))
+    let list = load_questions(&state, page, per_page).await?;
+    Ok(axum::Json(list.into()))
 }
 
 /// Every question of the last `days` days as CSV, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/staff/questions.csv",
+    tag = "staff",
+    params(ReportParams),
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The questions as a CSV file",
+            body = String, content_type = "text/csv",
+            headers(("Content-Disposition" = String, description = "An attachment's file name"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = Unavailable),
+    )
+)]
 pub async fn questions_csv(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ReportParams>,
@@ -208,8 +290,23 @@ fn questions_as_csv(asked: &[Asked]) -> Result<Vec<u8>, csv::Error> {
     out.into_inner().map_err(|err| err.into_error().into())
 }
 
-/// Erases a conversation; an id no conversation can have is refused, so that a mistyped
-/// one is not taken for done.
+/// Erases a conversation: its questions, feedback and call-back requests. An id no
+/// conversation can have is refused, so that a mistyped one is not taken for done.
+#[utoipa::path(
+    delete,
+    path = "/api/staff/conversations/{id}",
+    tag = "staff",
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$",
+        description = "The conversation's id")),
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 204, description = "Erased, or there was nothing to erase"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+    )
+)]
 pub async fn erase_conversation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -269,25 +366,49 @@ struct LoginPage<'a> {
     wait_minutes: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// The report's period in days (brought within 1 to 3650), 30 unless given.
     days: Option<u32>,
+    /// A question to try: the page shows the reply and the passages behind it.
     q: Option<String>,
+    /// The conversation just erased, to say so.
     erased: Option<String>,
+    /// The erase form's last attempt failed.
     #[serde(default)]
     erase_failed: bool,
 }
 
+/// The staff page: the report, call-back requests, a box to try a question, and erasing a
+/// conversation. Without a staff session it is the sign-in form.
+#[utoipa::path(
+    get,
+    path = "/staff",
+    tag = "staff pages",
+    params(PageParams),
+    security((), ("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, response = html_page::Page),
+        (status = 400, response = html_page::BadRequestPage),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+    )
+)]
 pub async fn page(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Query(params): Query<PageParams>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> Response {
     let clinic = state.answerer.settings().contact.name.clone();
     if let Some(instead) = unless_staff(&state, peer, &headers) {
         return instead;
     }
+    let Ok(Query(params)) = params else {
+        let message = "The address has a value this page does not understand.";
+        return error_page(&clinic, StatusCode::BAD_REQUEST, "No such page", message);
+    };
     let days = params.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
     let (report, error) = match load_report(&state, days).await {
         Ok(report) => (Some(report), None),
@@ -353,7 +474,22 @@ struct QuestionsPage<'a> {
     list: QuestionPage,
 }
 
-/// Every question, newest first, a page at a time.
+/// Every question, newest first, a page at a time. Without a staff session it is the
+/// sign-in form.
+#[utoipa::path(
+    get,
+    path = "/staff/questions",
+    tag = "staff pages",
+    params(("page" = Option<u32>, Query, minimum = 1, description = "From 1")),
+    security((), ("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, response = html_page::Page),
+        (status = 400, response = html_page::BadRequestPage),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyAttempts),
+        (status = 503, response = html_page::UnavailablePage),
+    )
+)]
 pub async fn questions_page(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
@@ -431,23 +567,41 @@ async fn try_question(state: &AppState, question: Question) -> (Option<Reply>, V
     (Some(reply), hits)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct EraseForm {
     conversation_id: String,
 }
 
 /// The staff page's erase form: erases the conversation, then shows the page saying so.
+#[utoipa::path(
+    post,
+    path = "/staff/erase",
+    tag = "staff pages",
+    request_body(content = EraseForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 303, response = html_page::SeeStaffPage),
+        (status = 400, response = html_page::BadRequestPage),
+        (status = 403, response = Forbidden),
+        (status = 415, response = html_page::NotAFormPage),
+        (status = 429, response = TooManyAttempts),
+    )
+)]
 pub async fn erase_form(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<EraseForm>,
+    form: Result<Form<EraseForm>, FormRejection>,
 ) -> Response {
     match state.staff.authenticate(Some(peer), &headers) {
         Ok(()) => {}
         Err(ApiError::Unauthorized) => return Redirect::to("/staff").into_response(),
         Err(err) => return err.into_response(),
     }
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => return bad_form(&state, &rejection),
+    };
     let id = form.conversation_id.trim();
     match super::callback::erase(&state, id).await {
         // The id is letters, digits, '_' and '-' once parsed: safe in a query string.
@@ -456,22 +610,43 @@ pub async fn erase_form(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginForm {
+    /// The staff token.
     token: String,
 }
 
-/// Signs in with the token: a random session id goes in the cookie, never the token.
+/// Signs in with the staff token: a random session id goes in the cookie, never the token.
+#[utoipa::path(
+    post,
+    path = "/staff/login",
+    tag = "staff pages",
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, headers(("Location" = String), ("Set-Cookie" = String)),
+            description = "Signed in (the session is in the `clinic_chat_staff` cookie), \
+                or no token is configured: on to the staff page"),
+        (status = 400, response = html_page::BadRequestPage),
+        (status = 401, response = html_page::WrongTokenPage),
+        (status = 403, response = Forbidden),
+        (status = 415, response = html_page::NotAFormPage),
+        (status = 429, response = html_page::LockedOutPage),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
-    Form(form): Form<LoginForm>,
+    form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     if !state.staff.has_token() {
         return Redirect::to("/staff").into_response();
     }
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => return bad_form(&state, &rejection),
+    };
     let client = state.staff.client(Some(peer), &headers);
     let page = |status, failed, wait_minutes| {
         let clinic = &state.answerer.settings().contact.name;
@@ -504,7 +679,33 @@ pub async fn login(
     }
 }
 
+/// The error page for a form that is not one of the staff page's: 415 when it is not sent as
+/// a form, else 400.
+fn bad_form(state: &AppState, rejection: &FormRejection) -> Response {
+    let clinic = &state.answerer.settings().contact.name;
+    let (status, message) = match rejection.status() {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The form was not sent as a form (Content-Type: application/x-www-form-urlencoded).",
+        ),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "The form is missing a field, or a field is not valid.",
+        ),
+    };
+    error_page(clinic, status, "Form not understood", message)
+}
+
 /// Signs out: the session ends here, and the browser is told to drop the cookie.
+#[utoipa::path(
+    post,
+    path = "/staff/logout",
+    tag = "staff pages",
+    responses(
+        (status = 303, response = html_page::SeeStaffPage),
+        (status = 403, response = Forbidden),
+    )
+)]
 pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
     if let Some(cookie) = jar.get(STAFF_COOKIE) {
         state.staff.sessions.close(cookie.value());

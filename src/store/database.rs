@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode};
 
-use super::schema;
+use super::schema::{self, SchemaError};
 
 /// How often a database that could not be opened is tried again.
 const RETRY: Duration = Duration::from_secs(5);
@@ -176,7 +176,7 @@ impl Db {
 }
 
 /// The WAL and shared-memory files SQLite keeps next to the database at `path`.
-fn companion_paths(path: &Path) -> [std::path::PathBuf; 2] {
+pub(super) fn companion_paths(path: &Path) -> [std::path::PathBuf; 2] {
     ["-wal", "-shm"].map(|suffix| {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
@@ -190,21 +190,34 @@ fn connect(path: &Path) -> Result<Connection, Unreadable> {
         std::fs::create_dir_all(dir)
             .map_err(|_| Unreadable::because("its folder cannot be created"))?;
     }
-    let prepare = |connection: &Connection| -> rusqlite::Result<()> {
-        connection.busy_timeout(Duration::from_secs(2))?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
-        // Deleted rows are overwritten with zeros, not left readable in free space: an
-        // erasure must reach the disk.
-        connection.pragma_update(None, "secure_delete", "ON")?;
-        schema::migrate(connection)
-    };
-    let connection = Connection::open(path).map_err(|e| Unreadable::from(&e))?;
+    let mut connection = Connection::open(path).map_err(|e| Unreadable::from(&e))?;
     prepare(&connection).map_err(|err| {
         tracing::warn!("could not open the questions database: {err}");
         Unreadable::from(&err)
     })?;
-    Ok(connection)
+    match schema::migrate(&mut connection) {
+        Ok(()) => Ok(connection),
+        Err(SchemaError::Newer(version)) => {
+            tracing::warn!("the questions database {}", SchemaError::Newer(version));
+            Err(Unreadable::because(
+                "it was made by a newer version of clinic-chat",
+            ))
+        }
+        Err(SchemaError::Sqlite(err)) => {
+            tracing::warn!("could not bring the questions database up to date: {err}");
+            Err(Unreadable::from(&err))
+        }
+    }
+}
+
+/// The settings every connection of the service's own runs with.
+fn prepare(connection: &Connection) -> rusqlite::Result<()> {
+    connection.busy_timeout(Duration::from_secs(2))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    // Deleted rows are overwritten with zeros, not left readable in free space: an erasure
+    // must reach the disk.
+    connection.pragma_update(None, "secure_delete", "ON")
 }
 
 /// Empties the WAL into the database file and truncates it, so that the old copies of pages

@@ -7,12 +7,14 @@
 //! counted.
 //!
 //! The parts: `schema` (tables, migrations), `database` (the connection, noticing a deleted
-//! or replaced file), `writer` (the recorder and its thread), `issued` (answer ids given
+//! or replaced file), `backup` (copying the database while it is in use, restoring a copy),
+//! `writer` (the recorder and its thread), `issued` (answer ids given
 //! lately), `report` (the staff report), `questions` (every question, paged and for export),
 //! `callbacks` (call-back requests and their delivery), `columns` (a reply's kind, ids and
 //! reading as column text). Personal details are taken out by
 //! [`crate::redact`].
 
+mod backup;
 mod callbacks;
 mod columns;
 mod database;
@@ -31,11 +33,13 @@ use rusqlite::params;
 
 use crate::record::{AnswerId, ConversationId, Kind, Reading};
 pub use crate::redact::redact;
+pub use backup::{Copied, Counts, Restored, backup, restore};
 pub use callbacks::{Callback, Channel, Delivery, DeliveryState, NewCallback};
 use database::Db;
 pub use database::Unreadable;
 pub use questions::{Asked, EXPORT_LIMIT, QuestionPage};
 pub use report::{Day, FeedbackCounts, Report, Unanswered, Unhelpful, UrgentTurn};
+pub use schema::SCHEMA_VERSION;
 pub use writer::Recorder;
 
 const DATABASE: &str = "clinic-chat.db";
@@ -80,6 +84,8 @@ pub struct Store {
     db: Mutex<Db>,
     /// Rows lost with a file deleted or replaced under the service.
     lost: AtomicU64,
+    /// Keeps a restore from replacing the file while this store has it open.
+    _in_use: Option<backup::InUse>,
 }
 
 /// A vote for an answer that is in the database, replacing the answer's earlier vote: feedback
@@ -93,10 +99,12 @@ impl Store {
     /// report says why and it is tried again every few seconds.
     pub fn at(dir: &Path) -> Store {
         let path = dir.join(DATABASE);
+        let db = Db::open(&path);
         Store {
-            db: Mutex::new(Db::open(&path)),
+            db: Mutex::new(db),
             path,
             lost: AtomicU64::new(0),
+            _in_use: backup::hold(dir),
         }
     }
 
@@ -105,6 +113,27 @@ impl Store {
         let store = Store::at(dir);
         store.db().usable()?;
         Ok(store)
+    }
+
+    /// Refuses a database in `dir` made by a newer clinic-chat, whose tables this build
+    /// cannot know: for `serve`, which would otherwise answer without recording anything.
+    pub fn refuse_newer(dir: &Path) -> anyhow::Result<()> {
+        let path = dir.join(DATABASE);
+        if !path.is_file() {
+            return Ok(());
+        }
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let version =
+            rusqlite::Connection::open_with_flags(&path, flags).and_then(|c| schema::version(&c));
+        match version {
+            Ok(version) if version > SCHEMA_VERSION => anyhow::bail!(
+                "the questions database {}: {}",
+                path.display(),
+                schema::SchemaError::Newer(version)
+            ),
+            // Anything else that is wrong with it is said, and retried, once the store opens.
+            _ => Ok(()),
+        }
     }
 
     pub fn path(&self) -> &Path {

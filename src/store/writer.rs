@@ -17,7 +17,7 @@ const QUEUE: usize = 8192;
 /// Records written in one transaction at most.
 const BATCH: usize = 2048;
 /// How long the writer waits to gather records into one transaction.
-const LINGER: Duration = Duration::from_millis(25);
+pub(super) const LINGER: Duration = Duration::from_millis(25);
 /// Answer ids remembered: more than can wait for the writer (the queue and one batch), so an
 /// id forgotten is in the database already, or was lost.
 const ISSUED: usize = 2 * (QUEUE + BATCH);

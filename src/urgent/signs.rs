@@ -21,7 +21,19 @@ const DEFAULT_WITHIN: u16 = 6;
 const FUZZY_MIN_CHARS: usize = 6;
 
 /// How soon a person needs care, least urgent first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Normal after treatment: the articles answer it.
