@@ -255,9 +255,14 @@ impl<'a> PassageScore<'a> {
                 .concepts
                 .iter()
                 .zip(&analysis.concepts)
-                .map(|(forms, c)| {
+                .zip(&query.any)
+                .map(|((forms, c), any)| {
                     if c.scoped {
                         [1.0; 3]
+                    } else if any & (heading | title | whole) == 0 {
+                        // None of its stems here: nothing to weigh (most concepts, most
+                        // passages).
+                        [0.0; 3]
                     } else {
                         [
                             presence(forms, heading, Broad::Any),
@@ -272,22 +277,31 @@ impl<'a> PassageScore<'a> {
         let (mut anywhere, mut topic, mut local) = (0.0, 0.0, 0.0);
         let (mut headed, mut unscoped) = (0.0, 0.0);
         let (mut topics_headed, mut any_topic) = (true, false);
-        for ((concept, forms), [heading, title, whole]) in analysis
+        let held = |forms: &[FormMask], any: u128, found: u128, broad: Broad| {
+            if any & found == 0 {
+                0.0
+            } else {
+                presence(forms, found, broad)
+            }
+        };
+        for (((concept, forms), [heading, title, whole]), any) in analysis
             .concepts
             .iter()
             .zip(&query.concepts)
             .zip(around.iter())
+            .zip(&query.any)
         {
+            let any = *any;
             // What is asked counts as the heading's intent; an introduction's heading is the
             // article's title, which names the treatment, not the question.
             if !concept.scoped && !concept.cue && !intro {
                 // Broader words ("skin concern" for "acne") name too much to match a heading.
-                let in_heading = presence(forms, heading_found, Broad::Not);
+                let in_heading = held(forms, any, heading_found, Broad::Not);
                 headed += concept.weight * in_heading;
                 unscoped += concept.weight;
                 // The article's title heads each of its sections too, but one of the topics
                 // must be the section's own.
-                let titled = presence(forms, found.title, Broad::Not);
+                let titled = held(forms, any, found.title, Broad::Not);
                 topics_headed &= !concept.is_topic() || in_heading.max(titled) > 0.0;
                 any_topic |= concept.is_topic() && in_heading > 0.0;
             }
@@ -295,7 +309,7 @@ impl<'a> PassageScore<'a> {
             let in_section = if concept.scoped {
                 0.0
             } else {
-                presence(forms, section, classes)
+                held(forms, any, section, classes)
             };
             let somewhere = in_passage
                 .max(m.title_presence * title)
