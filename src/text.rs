@@ -25,7 +25,7 @@ pub fn asks(line: &str) -> bool {
         || line
             .split_whitespace()
             .next()
-            .is_some_and(|first| ASKING_WORDS.contains(&first.to_lowercase().as_str()))
+            .is_some_and(|first| ASKING_WORDS.iter().any(|w| first.eq_ignore_ascii_case(w)))
 }
 
 /// The analyzer name registered on every index: English stems, no stop words removed, so

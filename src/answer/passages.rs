@@ -107,6 +107,8 @@ pub struct Analysed {
     pub heading_cues: [bool; Intent::COUNT],
     /// The heading says its effects are expected ("Side effects: what is normal?").
     pub heading_reassures: bool,
+    /// The heading is a question ("Is it available on the NHS?").
+    pub heading_asks: bool,
 }
 
 impl Analysed {
@@ -143,6 +145,7 @@ impl Analysed {
             whole: Stems::from_stems(&all, interner),
             heading_cues: heading_cues(vocabulary, &passage),
             heading_reassures: intent::reassures(vocabulary, &passage.heading),
+            heading_asks: text::asks(&passage.heading),
             sentences,
             passage,
         }

@@ -346,7 +346,7 @@ impl<'a> PassageScore<'a> {
             floors: &scratch.floors,
             retrieval,
             heading_cue,
-            heading_asks: crate::text::asks(&passage.passage.heading),
+            heading_asks: passage.heading_asks,
             topics_headed: topics_headed && any_topic,
             introduces,
             heading_match: if unscoped > 0.0 {
