@@ -969,3 +969,17 @@ async fn a_fact_line_without_a_full_stop_is_quoted_and_a_follow_up_keeps_the_tre
         .await;
     assert!(answer_text(&reply).contains("sun exposure"), "{reply}");
 }
+
+#[tokio::test]
+async fn a_condition_only_the_story_around_the_question_names_need_not_be_covered() {
+    let app = engine(&[SHIPPED]).await;
+    // The question names hair; the pregnancy is when it began, not what the answer is about.
+    let reply = app
+        .ask("does mesotherapy work on thinning hair? it started when i was pregnant")
+        .await;
+    assert_eq!(reply["kind"], "answer", "{reply}");
+    assert!(sections(&reply)[0].contains("hair loss"), "{reply}");
+    // Asked alone, the condition is what the question is about.
+    let reply = app.ask("can I have mesotherapy while pregnant?").await;
+    assert!(answer_text(&reply).contains("pregnant"), "{reply}");
+}

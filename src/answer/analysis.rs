@@ -203,6 +203,34 @@ impl Analyzer<'_> {
             intent::read_as_effect(self.vocabulary, &stems, &mut intents);
         }
         let mut concepts = self.concepts(&corrected, &stems, &word_of_stem, &domain);
+        // "can it clear dark patches on my face? got them after my pregnancy": when the
+        // question names what it is about, a topic only the telling around it names is the
+        // visitor's story, not something the answer must cover.
+        if let Some(asking) = asking {
+            let asked_word = |w: usize| asking.get(origin[w]).copied().unwrap_or(false);
+            let in_question = |c: &Concept| {
+                let label: Vec<&str> = c.label.split(' ').collect();
+                corrected
+                    .windows(label.len())
+                    .enumerate()
+                    .any(|(at, run)| run.iter().zip(&label).all(|(w, l)| w == l) && asked_word(at))
+            };
+            let treatment = |c: &Concept| {
+                self.vocabulary
+                    .domain_positions(&c.forms[0].stems[..])
+                    .contains(&Some(Domain::Treatment))
+            };
+            let named_in_question = concepts
+                .iter()
+                .any(|c| c.is_topic() && in_question(c) && !treatment(c));
+            if named_in_question {
+                for concept in concepts.iter_mut() {
+                    if concept.is_topic() && !in_question(concept) && !treatment(concept) {
+                        concept.context = true;
+                    }
+                }
+            }
+        }
         // Said another way than a cue ("side affects"), what is asked shows in the lexicon's
         // forms of it.
         if intents.is_empty() && !asked_alone {
@@ -233,8 +261,6 @@ impl Analyzer<'_> {
         }
     }
 
-    /// The words with shorthand spelt out, typos corrected and joined words split, and each
-    /// word's stems.
     /// The words with typos fixed and shorthand spelt out, their stems, and for each the
     /// message's word it came from.
     fn correct(&self, words: &[String]) -> Corrected {
