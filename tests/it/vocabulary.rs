@@ -3,9 +3,10 @@
 
 use crate::app::{SHIPPED, answer_text, corpus_of, spawn_app, spawn_with};
 
-/// A question signed off with a word of the clinic's visitors' own chat, which neither the
-/// built-in vocabulary nor English knows.
-const QUESTION: &str = "how many sessions would I need for hair loss? xoxo";
+/// A question ending in a word of the clinic's visitors' own chat, which neither the
+/// built-in vocabulary nor English knows. (Signed off after the question mark, it would be
+/// read as the story around the question and never block it.)
+const QUESTION: &str = "how many sessions would I need for hair loss xoxo?";
 
 #[tokio::test]
 async fn a_chat_word_of_the_clinics_visitors_is_read_past_once_it_is_in_its_vocabulary() {
