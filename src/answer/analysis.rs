@@ -203,33 +203,8 @@ impl Analyzer<'_> {
             intent::read_as_effect(self.vocabulary, &stems, &mut intents);
         }
         let mut concepts = self.concepts(&corrected, &stems, &word_of_stem, &domain);
-        // "can it clear dark patches on my face? got them after my pregnancy": when the
-        // question names what it is about, a topic only the telling around it names is the
-        // visitor's story, not something the answer must cover.
         if let Some(asking) = asking {
-            let asked_word = |w: usize| asking.get(origin[w]).copied().unwrap_or(false);
-            let in_question = |c: &Concept| {
-                let label: Vec<&str> = c.label.split(' ').collect();
-                corrected
-                    .windows(label.len())
-                    .enumerate()
-                    .any(|(at, run)| run.iter().zip(&label).all(|(w, l)| w == l) && asked_word(at))
-            };
-            let treatment = |c: &Concept| {
-                self.vocabulary
-                    .domain_positions(&c.forms[0].stems[..])
-                    .contains(&Some(Domain::Treatment))
-            };
-            let named_in_question = concepts
-                .iter()
-                .any(|c| c.is_topic() && in_question(c) && !treatment(c));
-            if named_in_question {
-                for concept in concepts.iter_mut() {
-                    if concept.is_topic() && !in_question(concept) && !treatment(concept) {
-                        concept.context = true;
-                    }
-                }
-            }
+            self.mark_story(&mut concepts, &corrected, &origin, asking);
         }
         // Said another way than a cue ("side affects"), what is asked shows in the lexicon's
         // forms of it.
@@ -258,6 +233,41 @@ impl Analyzer<'_> {
             continues,
             within_articles: false,
             asks_what_to_do,
+        }
+    }
+
+    /// "can it clear dark patches on my face? got them after my pregnancy": when the question
+    /// names what it is about, a topic only the telling around it names is the visitor's
+    /// story, not something the answer must cover. `asking` marks the message's words of its
+    /// question; `origin`, the message's word each corrected word came from.
+    fn mark_story(
+        &self,
+        concepts: &mut [Concept],
+        corrected: &[String],
+        origin: &[usize],
+        asking: &[bool],
+    ) {
+        let asked_word = |w: usize| asking.get(origin[w]).copied().unwrap_or(false);
+        // Per concept: a topic other than a treatment, and whether the question says it.
+        let read: Vec<Option<bool>> = concepts
+            .iter()
+            .map(|c| {
+                let treatment = self
+                    .vocabulary
+                    .domain_positions(&c.forms[0].stems[..])
+                    .contains(&Some(Domain::Treatment));
+                (c.is_topic() && !treatment).then(|| {
+                    let label: Vec<&str> = c.label.split(' ').collect();
+                    corrected.windows(label.len()).enumerate().any(|(at, run)| {
+                        run.iter().zip(&label).all(|(w, l)| w == l) && asked_word(at)
+                    })
+                })
+            })
+            .collect();
+        if read.contains(&Some(true)) {
+            for (concept, read) in concepts.iter_mut().zip(read) {
+                concept.context |= read == Some(false);
+            }
         }
     }
 

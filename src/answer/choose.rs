@@ -133,15 +133,12 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
         lines.extend(other_topics(intent, best, article, &scored, candidates));
     }
     // One list's items read in the article's order.
-    let place = |l: &Line| {
+    let section = |l: &Line| {
         let p = candidates[l.candidate].passage();
-        (p.slug.as_str(), p.section_ord, p.passage_ord)
+        (p.slug.as_str(), p.section_ord)
     };
-    if lines
-        .iter()
-        .all(|l| place(l).0 == place(&lines[0]).0 && place(l).1 == place(&lines[0]).1)
-    {
-        lines.sort_by_key(|l| place(l).2);
+    if lines.iter().all(|l| section(l) == section(&lines[0])) {
+        lines.sort_by_key(|l| candidates[l.candidate].passage().passage_ord);
     }
     Choice::Lines(lines)
 }

@@ -267,16 +267,16 @@ pub fn answer(
                 text.push_str(&line.sentences.join(" "));
                 continue;
             }
+            // One section's items say which case themselves ("Fine thread veins: 6 weeks").
+            if one_section {
+                text.push_str(&format!("\n• {}", line.sentences.join(" ")));
+                continue;
+            }
             let p = passage(line);
             // Within one article the section says which treatment; across articles the title
-            // does, with the section too when the article has several lines. One section's
-            // items say it themselves ("Fine thread veins: 6 weeks").
+            // does, with the section too when the article has several lines.
             let shared = lines.iter().filter(|l| passage(l).slug == p.slug).count() > 1;
             let label = match (one_article, shared) {
-                _ if one_section => {
-                    text.push_str(&format!("\n• {}", line.sentences.join(" ")));
-                    continue;
-                }
                 (true, _) => p.heading.clone(),
                 (false, false) => p.title.clone(),
                 (false, true) => format!("{} ({})", p.title, p.heading),

@@ -138,7 +138,7 @@ fn states_a_figure(line: &str) -> bool {
         && !figure(first)
         && words.iter().skip(1).any(figure)
         && !line.contains([':', '|', '·'])
-        && !crate::text::ASKING_WORDS.contains(&first.to_lowercase().as_str())
+        && !crate::text::asks(line)
 }
 
 #[cfg(test)]
