@@ -45,6 +45,11 @@ impl Candidate {
     fn sentence(&self, index: usize) -> &Sentence {
         &self.analysed.sentences[index]
     }
+
+    /// The passage's article and section.
+    fn section(&self) -> (u32, u64) {
+        (self.analysed.article, self.analysed.passage.section_ord)
+    }
 }
 
 /// What answers one topic: sentences from one passage, best first.
@@ -112,7 +117,7 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
     let scope = if weights.topics <= 0.0 {
         Some(None)
     } else if best.local < LOCAL_SHARE * weights.topics {
-        Some(Some(candidates[best.candidate].passage().slug.as_str()))
+        Some(Some(candidates[best.candidate].analysed.article))
     } else {
         None
     };
@@ -133,10 +138,7 @@ pub fn choose(analysis: &Analysis, candidates: &[Candidate], interner: &Interner
         lines.extend(other_topics(intent, best, article, &scored, candidates));
     }
     // One list's items read in the article's order.
-    let section = |l: &Line| {
-        let p = candidates[l.candidate].passage();
-        (p.slug.as_str(), p.section_ord)
-    };
+    let section = |l: &Line| candidates[l.candidate].section();
     if lines.iter().all(|l| section(l) == section(&lines[0])) {
         lines.sort_by_key(|l| candidates[l.candidate].passage().passage_ord);
     }
@@ -199,19 +201,33 @@ fn score(
         .max(f32::EPSILON);
     let query = QueryStems::new(&analysis.concepts, interner);
     // The question's stems in each passage's heading, title and text, found once.
+    // An article's title is read once for all of its passages.
+    let mut titles: Vec<(u32, u128)> = Vec::new();
     let found: Vec<Found> = candidates
         .iter()
-        .map(|c| Found::of(&query, &c.analysed))
+        .map(|c| {
+            let a = &c.analysed;
+            let title = match titles.iter().find(|(article, _)| *article == a.article) {
+                Some((_, title)) => *title,
+                None => {
+                    let title = query.found_in(&a.title);
+                    titles.push((a.article, title));
+                    title
+                }
+            };
+            Found::of(&query, a, title)
+        })
         .collect();
     let sections = sections(analysis, candidates, &found);
     let section_of = |c: &Candidate| {
-        let p = c.passage();
+        let key = c.section();
         sections
             .iter()
-            .find(|((slug, ord), _)| *slug == p.slug && *ord == p.section_ord)
+            .find(|(k, _)| *k == key)
             .map_or(0, |(_, found)| *found)
     };
-    let mut scored = Vec::new();
+    let sentences = candidates.iter().map(|c| c.analysed.sentences.len()).sum();
+    let mut scored = Vec::with_capacity(sentences);
     let mut scratch = Scratch::default();
     for (index, candidate) in candidates.iter().enumerate() {
         let passage = &candidate.analysed;
@@ -236,18 +252,17 @@ fn score(
 
 /// The question's stems found in each section, by article and section, when the articles are
 /// read whole: every passage of a section is then among the candidates.
-fn sections<'c>(
+fn sections(
     analysis: &Analysis,
-    candidates: &'c [Candidate],
+    candidates: &[Candidate],
     found: &[Found],
-) -> Vec<((&'c str, u64), u128)> {
-    let mut sections: Vec<((&str, u64), u128)> = Vec::new();
+) -> Vec<((u32, u64), u128)> {
+    let mut sections: Vec<((u32, u64), u128)> = Vec::new();
     if !analysis.within_articles {
         return sections;
     }
     for (candidate, found) in candidates.iter().zip(found) {
-        let a = &candidate.analysed;
-        let key = (a.passage.slug.as_str(), a.passage.section_ord);
+        let key = candidate.section();
         let found = found.whole | found.heading;
         match sections.iter_mut().find(|(k, _)| *k == key) {
             Some((_, all)) => *all |= found,
@@ -316,14 +331,11 @@ fn line(best: &Scored, scored: &[Scored], candidates: &[Candidate]) -> Line {
 fn other_topics(
     intent: Intent,
     best: &Scored,
-    article: Option<&str>,
+    article: Option<u32>,
     scored: &[Scored],
     candidates: &[Candidate],
 ) -> Vec<Line> {
-    let section = |s: &Scored| {
-        let p = candidates[s.candidate].passage();
-        (p.slug.as_str(), p.section_ord)
-    };
+    let section = |s: &Scored| candidates[s.candidate].section();
     let sentence = |s: &Scored| candidates[s.candidate].sentence(s.sentence);
     let mut chosen: Vec<&Scored> = vec![best];
     for s in scored {
@@ -349,7 +361,7 @@ fn other_topics(
             section(c) != section(s) || (item(c) && item(s) && c.candidate != s.candidate)
         });
         let new_section =
-            new_topic && article.is_none_or(|a| candidates[s.candidate].passage().slug == a);
+            new_topic && article.is_none_or(|a| candidates[s.candidate].analysed.article == a);
         // A general section (safety, aftercare, comparisons) is not one of the topics.
         let cues = &candidates[s.candidate].analysed.heading_cues;
         let general = ALL_INTENTS.iter().any(|i| *i != intent && cues[i.index()]);

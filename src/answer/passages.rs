@@ -22,6 +22,9 @@ const CACHE_CAPACITY: usize = 16_384;
 #[derive(Debug, Default)]
 pub struct Interner {
     ids: RwLock<FastMap<Box<str>, u32>>,
+    /// Numbers for articles, by slug: telling passages' articles apart is then comparing two
+    /// integers, not two slugs.
+    articles: RwLock<FastMap<Box<str>, u32>>,
 }
 
 impl Interner {
@@ -35,12 +38,21 @@ impl Interner {
     }
 
     fn intern(&self, stem: &str) -> u32 {
-        if let Some(id) = self.id(stem) {
+        Interner::number(&self.ids, stem)
+    }
+
+    /// The number of the article `slug`.
+    fn article(&self, slug: &str) -> u32 {
+        Interner::number(&self.articles, slug)
+    }
+
+    fn number(numbers: &RwLock<FastMap<Box<str>, u32>>, key: &str) -> u32 {
+        if let Some(&id) = numbers.read().unwrap_or_else(|e| e.into_inner()).get(key) {
             return id;
         }
-        let mut ids = self.ids.write().unwrap_or_else(|e| e.into_inner());
-        let next = ids.len() as u32;
-        *ids.entry(stem.into()).or_insert(next)
+        let mut numbers = numbers.write().unwrap_or_else(|e| e.into_inner());
+        let next = numbers.len() as u32;
+        *numbers.entry(key.into()).or_insert(next)
     }
 }
 
@@ -99,6 +111,8 @@ pub struct Sentence {
 #[derive(Debug, Clone)]
 pub struct Analysed {
     pub passage: StoredPassage,
+    /// The passage's article, numbered by the [`Interner`]: passages of one article share it.
+    pub article: u32,
     pub heading: Stems,
     pub title: Stems,
     pub whole: Stems,
@@ -140,6 +154,7 @@ impl Analysed {
             })
             .collect();
         Analysed {
+            article: interner.article(&passage.slug),
             heading: Stems::of(&passage.heading, interner),
             title: Stems::of(&passage.title, interner),
             whole: Stems::from_stems(&all, interner),

@@ -2,6 +2,8 @@
 //! own sentences: urgent advice, small talk, the fallback with contact details, suggestions,
 //! and source links that open the article at the passage.
 
+use std::borrow::Cow;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
@@ -245,7 +247,7 @@ pub fn answer(
     let passage = |line: &Line| candidates[line.candidate].passage();
     let text = if lines.len() == 1 {
         let first = passage(&lines[0]);
-        list_context(first, generation).unwrap_or_else(|| lines[0].sentences.join(" "))
+        list_context(first, candidates, generation).unwrap_or_else(|| lines[0].sentences.join(" "))
     } else {
         let one_article = lines
             .iter()
@@ -313,19 +315,31 @@ const LEAD_IN_CHARS: usize = 160;
 /// A short list item read alone can mislead ("you are pregnant"); with its list's lead-in it
 /// says what the article says ("Please don't book a peel if: …; you are pregnant"). Loads the
 /// lead-in and the items that fit in an answer, one by one: the cost is the answer's, not the
-/// article's (a list may have thousands of items).
-fn list_context(passage: &StoredPassage, generation: &Generation) -> Option<String> {
+/// article's (a list may have thousands of items). A passage among `candidates` (all of an
+/// article's, when it was read whole) is taken from there rather than searched for again.
+fn list_context(
+    passage: &StoredPassage,
+    candidates: &[Candidate],
+    generation: &Generation,
+) -> Option<String> {
     let short_item = passage.item && passage.text.chars().count() < SHORT_ITEM_CHARS;
     let lead_in = !passage.item && passage.text.chars().count() <= LEAD_IN_CHARS;
     if !short_item && !lead_in {
         return None;
     }
     let searcher = generation.searcher();
-    let at = |ord: u64| {
-        generation
-            .passage_at(&searcher, &passage.slug, passage.section_ord, ord)
-            .ok()
-            .flatten()
+    let at = |ord: u64| -> Option<Cow<StoredPassage>> {
+        let read = candidates.iter().map(Candidate::passage).find(|p| {
+            p.passage_ord == ord && p.section_ord == passage.section_ord && p.slug == passage.slug
+        });
+        match read {
+            Some(read) => Some(Cow::Borrowed(read)),
+            None => generation
+                .passage_at(&searcher, &passage.slug, passage.section_ord, ord)
+                .ok()
+                .flatten()
+                .map(Cow::Owned),
+        }
     };
     // A list right under its heading ("Which areas can be treated?") is read whole, from its
     // first item.

@@ -170,10 +170,11 @@ pub struct Found {
 }
 
 impl Found {
-    pub fn of(query: &QueryStems, passage: &Analysed) -> Found {
+    /// `title`: the question's stems in the article's title, which all its passages share.
+    pub fn of(query: &QueryStems, passage: &Analysed, title: u128) -> Found {
         Found {
             heading: query.found_in(&passage.heading),
-            title: query.found_in(&passage.title),
+            title,
             whole: query.found_in(&passage.whole),
         }
     }
@@ -510,9 +511,11 @@ impl QueryStems {
     pub fn found_in(&self, set: &Stems) -> u128 {
         let mut mask = 0u128;
         for &id in set.ids() {
-            if let Some(&bit) = self.bits.get(id as usize)
-                && bit != 0
-            {
+            // The ids ascend: none past the question's highest is the question's.
+            let Some(&bit) = self.bits.get(id as usize) else {
+                break;
+            };
+            if bit != 0 {
                 mask |= 1 << (bit - 1);
             }
         }
