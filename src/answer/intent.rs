@@ -324,10 +324,10 @@ pub fn asks_what_to_do(vocabulary: &Vocabulary, words: &[String]) -> bool {
         .iter()
         .any(|w| listed(&ev.advice, w) || listed(&ev.asking, w))
         || ev.obliged.iter().any(|phrase| {
-            let phrase: Vec<&str> = phrase.split(' ').collect();
+            let length = phrase.split(' ').count();
             words
-                .windows(phrase.len())
-                .any(|run| run.iter().zip(&phrase).all(|(w, p)| w == p))
+                .windows(length)
+                .any(|run| run.iter().zip(phrase.split(' ')).all(|(w, p)| w == p))
         })
 }
 
