@@ -243,6 +243,21 @@ impl<'a> PassageScore<'a> {
             );
         let heading_found = found.heading;
         let (heading, title, whole) = (found.heading, found.title, found.whole);
+        // A concept counts at most its weight wherever it is found: when the topics found
+        // anywhere around the passage cannot cover enough of the question, nothing here can
+        // (most passages of an article read whole, for a question about one of its sections).
+        let reachable: f32 = query
+            .any
+            .iter()
+            .zip(&analysis.concepts)
+            .filter(|(any, c)| {
+                c.is_topic() && !c.scoped && **any & (heading | title | whole | section) != 0
+            })
+            .map(|(_, c)| c.weight)
+            .sum();
+        if weights.topics > 0.0 && reachable / weights.topics < weights.coverage {
+            return None;
+        }
         let classes = if rules_for_classes(&analysis.intents) {
             Broad::Classes
         } else {
